@@ -1,0 +1,102 @@
+//! Command-line arguments (clap). Commands are thin drivers over the library crates.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// hbt: train and evaluate multilingual dense retrievers with hybrid batch training.
+#[derive(Debug, Parser)]
+#[command(name = "hbt", version, about, long_about = None, after_help = EXAMPLES)]
+pub struct Cli {
+    /// Where to find the data.
+    #[command(flatten)]
+    pub locations: Locations,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+const EXAMPLES: &str = "\
+Examples:
+  hbt experiment smoke                 run experiments/smoke.toml, results in results/smoke/
+  hbt experiment my.toml --check       validate an experiment file without running it
+  hbt data fetch xquad-r               download XQuAD-R and verify its sha256 sums
+  hbt data stats mlqa-r                questions and candidates per language, group coverage
+  hbt data inspect xquad-r --lang de   show questions with their answer sentences";
+
+/// Folders hbt reads and writes. Each flag beats its environment variable.
+#[derive(Debug, Args)]
+pub struct Locations {
+    /// Data folder holding xquad-r/, mlqa-r/ ... [env: HBT_DATA_DIR; default: ./datasets]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Results folder [env: HBT_RESULTS_DIR; default: ./results]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub results_dir: Option<PathBuf>,
+    /// Never download: missing data is an error naming the folder to provide [env: HBT_OFFLINE=1]
+    #[arg(long, global = true)]
+    pub offline: bool,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run every stage of an experiment (one run per sweep point) into results/NAME/RUN/.
+    #[command(after_help = "\
+Examples:
+  hbt experiment smoke                 experiments/smoke.toml
+  hbt experiment path/to/study.toml    any experiment file
+  hbt experiment smoke --check         validate only; print the runs it would make")]
+    Experiment(ExperimentArgs),
+    /// Inspect, check and download datasets.
+    #[command(subcommand)]
+    Data(DataCommand),
+}
+
+/// Arguments of `hbt experiment`.
+#[derive(Debug, Args)]
+pub struct ExperimentArgs {
+    /// Experiment name (experiments/NAME.toml) or path to a TOML file.
+    pub name: String,
+    /// Validate the file and list its runs without running anything.
+    #[arg(long)]
+    pub check: bool,
+}
+
+/// `hbt data ...` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum DataCommand {
+    /// Questions and candidates per language and parallel-group coverage of a dataset.
+    #[command(after_help = "Examples:\n  hbt data stats xquad-r\n  hbt data stats mlqa-r --json")]
+    Stats {
+        /// Dataset name (xquad-r, mlqa-r) or path to a LAReQA-layout folder.
+        dataset: String,
+        /// Print JSON instead of tables.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Download a dataset, verifying every sha256 sum [env: HBT_DATA_URL overrides the base URL].
+    #[command(after_help = "Examples:\n  hbt data fetch xquad-r\n  HBT_DATA_URL=http://127.0.0.1:8000 hbt data fetch mlqa-r --data-dir /tmp/d")]
+    Fetch {
+        /// Dataset name (xquad-r or mlqa-r), or `all`.
+        dataset: String,
+    },
+    /// Show questions of a dataset with their answer sentences in every language.
+    #[command(after_help = "Examples:\n  hbt data inspect xquad-r --limit 2\n  hbt data inspect mlqa-r --lang hi --limit 5")]
+    Inspect {
+        /// Dataset name or path to a LAReQA-layout folder.
+        dataset: String,
+        /// Only groups that exist in this language.
+        #[arg(long)]
+        lang: Option<String>,
+        /// How many groups to show.
+        #[arg(long, default_value_t = 3)]
+        limit: usize,
+    },
+    /// How often the built-in sentence splitter reproduces the shipped sentence breaks.
+    #[command(after_help = "Examples:\n  hbt data split-check xquad-r")]
+    SplitCheck {
+        /// Dataset name or path to a LAReQA-layout folder.
+        dataset: String,
+    },
+}

@@ -1,0 +1,4 @@
+//! One module per subcommand; each is a thin driver over the library crates.
+
+pub mod data;
+pub mod experiment;

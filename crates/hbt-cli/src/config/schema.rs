@@ -1,0 +1,187 @@
+//! The experiment file's schema: every key with its default and a one-line doc comment.
+//! Unknown keys are refused (`deny_unknown_fields`); ranges are checked in [`super::validate`].
+
+use serde::{Deserialize, Serialize};
+
+/// A whole experiment (one run after sweep expansion).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExperimentConfig {
+    /// What the experiment is for, in one sentence.
+    #[serde(default)]
+    pub description: String,
+    /// The one seed that drives data order, splits, sampling and initialisation.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// Compute backend: "flex" (default CPU), "ndarray" (CPU) or "cuda" (needs the cuda feature).
+    #[serde(default = "default_backend")]
+    pub backend: String,
+    /// Training and evaluation data.
+    #[serde(default)]
+    pub data: DataConfig,
+    /// Tokenizer: trained on the training text, or loaded from a tokenizer.json.
+    #[serde(default)]
+    pub tokenizer: TokenizerConfig,
+    /// Training settings (batch strategy and schedule).
+    #[serde(default)]
+    pub train: TrainConfig,
+}
+
+/// Which data trains and which evaluates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataConfig {
+    /// Training sources: a dataset name in the data folder (e.g. "mlqa-r"), a QA-rows file
+    /// (.jsonl / .parquet), a translation-pair file (.tsv, or the stem NAME.xx-yy of aligned files).
+    #[serde(default = "default_train_sources")]
+    pub train: Vec<String>,
+    /// Keep only these languages of the training sources (empty: all).
+    #[serde(default)]
+    pub train_languages: Vec<String>,
+    /// Evaluation datasets (zero-shot: never also a training source).
+    #[serde(default = "default_eval_sets")]
+    pub eval: Vec<String>,
+    /// Share of training groups held out as the dev split for checkpoint selection, in [0, 0.5].
+    #[serde(default = "default_dev_fraction")]
+    pub dev_fraction: f64,
+    /// Sentence boundaries: "shipped" (LAReQA breaks, splitter when absent) or "splitter".
+    #[serde(default = "default_sentences")]
+    pub sentences: String,
+    /// Encode candidates as sentence plus paragraph instead of the sentence alone.
+    #[serde(default)]
+    pub candidate_context: bool,
+}
+
+/// How text becomes token ids.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenizerConfig {
+    /// Load this Hugging Face tokenizer.json instead of training one (empty: train).
+    #[serde(default)]
+    pub pretrained: String,
+    /// Vocabulary size of a trained byte-level BPE tokenizer, in [261, 1_000_000].
+    #[serde(default = "default_vocab_size")]
+    pub vocab_size: usize,
+    /// Longest sequence in tokens (special tokens included), in [8, 8192].
+    #[serde(default = "default_max_len")]
+    pub max_len: usize,
+}
+
+/// Batch strategy and optimisation schedule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainConfig {
+    /// Batch strategy: "mono", "mixed", "cross" or "hybrid".
+    #[serde(default = "default_strategy")]
+    pub strategy: String,
+    /// Hybrid only: probability that a batch is monolingual, in [0, 1].
+    #[serde(default = "default_alpha")]
+    pub alpha: f64,
+    /// Question–answer pairs per batch, at least 2 (in-batch negatives).
+    #[serde(default = "default_batch_size")]
+    pub batch_size: usize,
+    /// Optimizer steps, at least 1.
+    #[serde(default = "default_steps")]
+    pub steps: usize,
+    /// Peak learning rate, in (0, 1].
+    #[serde(default = "default_learning_rate")]
+    pub learning_rate: f64,
+    /// Softmax temperature of the contrastive loss (scale = 1 / temperature), in (0, 10].
+    #[serde(default = "default_temperature")]
+    pub temperature: f64,
+}
+
+/// The known batch strategies.
+pub const STRATEGIES: [&str; 4] = ["mono", "mixed", "cross", "hybrid"];
+/// The known backends.
+pub const BACKENDS: [&str; 3] = ["flex", "ndarray", "cuda"];
+/// The known sentence sources.
+pub const SENTENCE_SOURCES: [&str; 2] = ["shipped", "splitter"];
+
+fn default_seed() -> u64 {
+    42
+}
+fn default_backend() -> String {
+    "flex".into()
+}
+fn default_train_sources() -> Vec<String> {
+    vec!["mlqa-r".into()]
+}
+fn default_eval_sets() -> Vec<String> {
+    vec!["xquad-r".into()]
+}
+fn default_dev_fraction() -> f64 {
+    0.1
+}
+fn default_sentences() -> String {
+    "shipped".into()
+}
+fn default_vocab_size() -> usize {
+    8000
+}
+fn default_max_len() -> usize {
+    128
+}
+fn default_strategy() -> String {
+    "hybrid".into()
+}
+fn default_alpha() -> f64 {
+    0.5
+}
+fn default_batch_size() -> usize {
+    32
+}
+fn default_steps() -> usize {
+    1000
+}
+fn default_learning_rate() -> f64 {
+    5e-4
+}
+fn default_temperature() -> f64 {
+    0.05
+}
+
+impl Default for DataConfig {
+    fn default() -> Self {
+        DataConfig {
+            train: default_train_sources(),
+            train_languages: Vec::new(),
+            eval: default_eval_sets(),
+            dev_fraction: default_dev_fraction(),
+            sentences: default_sentences(),
+            candidate_context: false,
+        }
+    }
+}
+
+impl Default for TokenizerConfig {
+    fn default() -> Self {
+        TokenizerConfig { pretrained: String::new(), vocab_size: default_vocab_size(), max_len: default_max_len() }
+    }
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            strategy: default_strategy(),
+            alpha: default_alpha(),
+            batch_size: default_batch_size(),
+            steps: default_steps(),
+            learning_rate: default_learning_rate(),
+            temperature: default_temperature(),
+        }
+    }
+}
+
+impl Default for ExperimentConfig {
+    fn default() -> Self {
+        ExperimentConfig {
+            description: String::new(),
+            seed: default_seed(),
+            backend: default_backend(),
+            data: DataConfig::default(),
+            tokenizer: TokenizerConfig::default(),
+            train: TrainConfig::default(),
+        }
+    }
+}

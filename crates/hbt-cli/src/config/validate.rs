@@ -1,0 +1,58 @@
+//! Range and consistency checks of a resolved configuration. Each error names the key.
+
+use anyhow::{bail, Result};
+use hbt_data::Lang;
+
+use super::schema::{ExperimentConfig, BACKENDS, SENTENCE_SOURCES, STRATEGIES};
+
+/// Checks every setting of a resolved run; the error names the key and the value at fault.
+pub fn validate(config: &ExperimentConfig) -> Result<()> {
+    one_of("backend", &config.backend, &BACKENDS)?;
+    let data = &config.data;
+    if data.train.is_empty() {
+        bail!("key `data.train`: list at least one training source");
+    }
+    for code in &data.train_languages {
+        if let Err(e) = Lang::parse(code) {
+            bail!("key `data.train_languages`: {e}");
+        }
+    }
+    if let Some(both) = data.train.iter().find(|t| data.eval.contains(t)) {
+        bail!("keys `data.train` and `data.eval` both name `{both}`: evaluation must be zero-shot");
+    }
+    in_range("data.dev_fraction", data.dev_fraction, 0.0, 0.5)?;
+    one_of("data.sentences", &data.sentences, &SENTENCE_SOURCES)?;
+    let tok = &config.tokenizer;
+    in_range("tokenizer.vocab_size", tok.vocab_size as f64, 261.0, 1_000_000.0)?;
+    in_range("tokenizer.max_len", tok.max_len as f64, 8.0, 8192.0)?;
+    let train = &config.train;
+    one_of("train.strategy", &train.strategy, &STRATEGIES)?;
+    in_range("train.alpha", train.alpha, 0.0, 1.0)?;
+    if train.batch_size < 2 {
+        bail!("key `train.batch_size`: must be at least 2 (in-batch negatives), got {}", train.batch_size);
+    }
+    if train.steps == 0 {
+        bail!("key `train.steps`: must be at least 1, got 0");
+    }
+    if !(train.learning_rate > 0.0 && train.learning_rate <= 1.0) {
+        bail!("key `train.learning_rate`: must be in (0, 1], got {}", train.learning_rate);
+    }
+    if !(train.temperature > 0.0 && train.temperature <= 10.0) {
+        bail!("key `train.temperature`: must be in (0, 10], got {}", train.temperature);
+    }
+    Ok(())
+}
+
+fn one_of(key: &str, value: &str, allowed: &[&str]) -> Result<()> {
+    if !allowed.contains(&value) {
+        bail!("key `{key}`: unknown value `{value}` (expected one of: {})", allowed.join(", "));
+    }
+    Ok(())
+}
+
+fn in_range(key: &str, value: f64, low: f64, high: f64) -> Result<()> {
+    if !(low..=high).contains(&value) {
+        bail!("key `{key}`: must be in [{low}, {high}], got {value}");
+    }
+    Ok(())
+}

@@ -1,0 +1,20 @@
+//! The `hbt` binary: parses arguments, runs one command, prints any error as one line and
+//! exits non-zero.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use hbt_cli::cli::Cli;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match hbt_cli::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            let message = format!("{err:#}").replace('\n', " ");
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

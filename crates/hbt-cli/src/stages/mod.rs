@@ -1,0 +1,4 @@
+//! The stages of an experiment run, in order. Each stage reads the previous stage's output
+//! and writes its files into the run folder.
+
+pub mod data;

@@ -1,0 +1,140 @@
+//! Bad input never panics and never leaves a results folder: each case exits non-zero with
+//! one error line naming the culprit.
+
+mod common;
+
+use common::{assert_one_line_error, tiny_experiment, Scratch};
+
+/// Runs `experiments/bad.toml` and checks the error and that no results were left.
+fn refuses(text: &str, culprit: &str) {
+    let scratch = Scratch::new();
+    scratch.experiment("bad", text);
+    let out = scratch.hbt(&["experiment", "bad"]);
+    assert_one_line_error(&out, culprit);
+    assert!(!scratch.has_results("bad"), "no partial results folder for {text:?}");
+}
+
+#[test]
+fn malformed_toml() {
+    refuses("seed = [1,\n[data\n", "bad.toml: line");
+}
+
+#[test]
+fn unknown_key() {
+    refuses(&tiny_experiment("[train]\nlerning_rate = 0.1"), "lerning_rate");
+}
+
+#[test]
+fn wrong_type() {
+    refuses(&tiny_experiment("[train]\nbatch_size = \"large\""), "train.batch_size");
+}
+
+#[test]
+fn alpha_outside_unit_interval() {
+    refuses(&tiny_experiment("[train]\nalpha = 1.5"), "train.alpha");
+}
+
+#[test]
+fn batch_size_zero() {
+    refuses(&tiny_experiment("[train]\nbatch_size = 0"), "train.batch_size");
+}
+
+#[test]
+fn unknown_experiment_name() {
+    let scratch = Scratch::new();
+    let out = scratch.hbt(&["experiment", "does-not-exist"]);
+    assert_one_line_error(&out, "does-not-exist");
+}
+
+#[test]
+fn missing_training_file() {
+    refuses(&tiny_experiment("").replace("train.jsonl", "missing.jsonl"), "missing.jsonl");
+}
+
+#[test]
+fn corrupt_json_in_a_dataset() {
+    let scratch = Scratch::new();
+    std::fs::write(scratch.path("tiny-eval/de.json"), "{\"data\": [ {").unwrap();
+    scratch.experiment("bad", &tiny_experiment(""));
+    assert_one_line_error(&scratch.hbt(&["experiment", "bad"]), "de.json");
+    assert!(!scratch.has_results("bad"));
+}
+
+#[test]
+fn empty_training_file() {
+    let scratch = Scratch::new();
+    std::fs::write(scratch.path("train.jsonl"), "").unwrap();
+    scratch.experiment("bad", &tiny_experiment(""));
+    assert_one_line_error(&scratch.hbt(&["experiment", "bad"]), "train.jsonl");
+    assert!(!scratch.has_results("bad"));
+}
+
+#[test]
+fn unknown_language_in_settings() {
+    refuses(&tiny_experiment("").replace("dev_fraction", "train_languages = [\"xx\"]\ndev_fraction"), "`xx`");
+}
+
+#[test]
+fn unknown_language_in_a_row() {
+    let scratch = Scratch::new();
+    let rows = std::fs::read_to_string(scratch.path("train.jsonl")).unwrap().replacen("\"de\"", "\"qq\"", 1);
+    std::fs::write(scratch.path("train.jsonl"), rows).unwrap();
+    scratch.experiment("bad", &tiny_experiment(""));
+    assert_one_line_error(&scratch.hbt(&["experiment", "bad"]), "row 2");
+    assert!(!scratch.has_results("bad"));
+}
+
+#[test]
+fn training_language_absent_from_the_data() {
+    refuses(&tiny_experiment("").replace("dev_fraction", "train_languages = [\"fr\"]\ndev_fraction"), "fr");
+}
+
+#[test]
+fn train_and_eval_name_the_same_dataset() {
+    refuses(&tiny_experiment("").replace("[\"train.jsonl\"]", "[\"tiny-eval\"]"), "zero-shot");
+}
+
+#[test]
+fn training_rows_sharing_question_ids_with_evaluation() {
+    let scratch = Scratch::new();
+    let rows = std::fs::read_to_string(scratch.path("train.jsonl")).unwrap().replace("\"g3\"", "\"t2\"");
+    std::fs::write(scratch.path("train.jsonl"), rows).unwrap();
+    scratch.experiment("bad", &tiny_experiment(""));
+    let out = scratch.hbt(&["experiment", "bad"]);
+    assert_one_line_error(&out, "tiny-eval");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("t2"));
+    assert!(!scratch.has_results("bad"));
+}
+
+#[test]
+fn dev_fraction_too_large() {
+    refuses(&tiny_experiment("").replace("dev_fraction = 0.2", "dev_fraction = 0.9"), "data.dev_fraction");
+}
+
+#[test]
+fn backend_not_compiled() {
+    if cfg!(feature = "cuda") {
+        return;
+    }
+    refuses(&tiny_experiment("backend = \"cuda\""), "--features cuda");
+}
+
+#[test]
+fn unknown_strategy() {
+    refuses(&tiny_experiment("[train]\nstrategy = \"hybird\""), "train.strategy");
+}
+
+#[test]
+fn missing_parent_file() {
+    refuses(&format!("extends = \"nowhere.toml\"\n{}", tiny_experiment("")), "nowhere.toml");
+}
+
+#[test]
+fn missing_dataset_offline_names_the_folder() {
+    refuses(&tiny_experiment("").replace("[\"tiny-eval\"]", "[\"xquad-r\"]"), "xquad-r");
+}
+
+#[test]
+fn sweep_over_an_unknown_setting() {
+    refuses(&format!("{}[sweep]\n\"train.alpah\" = [0.1]\n", tiny_experiment("")), "sweep.train.alpah");
+}

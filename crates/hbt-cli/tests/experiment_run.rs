@@ -1,0 +1,88 @@
+//! A whole experiment over tiny data: the results folder holds the resolved config, the
+//! manifest with data checksums, the tokenizer and the data statistics; sweeps make runs.
+
+mod common;
+
+use common::{tiny_experiment, Scratch};
+
+fn read_json(path: std::path::PathBuf) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+#[test]
+fn data_stage_writes_the_run_folder() {
+    let scratch = Scratch::new();
+    scratch.experiment("tiny", &tiny_experiment("description = \"tiny\""));
+    let out = scratch.hbt(&["experiment", "tiny"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let run = scratch.path("results/tiny/main");
+    for file in ["config.toml", "manifest.json", "tokenizer.json", "data_stats.json", "dev_groups.txt"] {
+        assert!(run.join(file).is_file(), "{file} missing");
+    }
+    let config: toml::Table = toml::from_str(&std::fs::read_to_string(run.join("config.toml")).unwrap()).unwrap();
+    assert_eq!(config["seed"].as_integer(), Some(3));
+    assert_eq!(config["train"]["strategy"].as_str(), Some("hybrid"), "defaults are resolved");
+
+    let manifest = read_json(run.join("manifest.json"));
+    assert_eq!(manifest["seed"], 3);
+    assert_eq!(manifest["experiment"], "tiny");
+    let data = manifest["data"].as_array().unwrap();
+    assert_eq!(data.len(), 3, "train.jsonl + en.json + de.json: {data:?}");
+    assert!(data.iter().all(|f| f["sha256"].as_str().unwrap().len() == 64));
+    assert_eq!(manifest["stages"][0]["stage"], "data");
+
+    let stats = read_json(run.join("data_stats.json"));
+    assert_eq!(stats["train"][0]["train_groups"], 8);
+    assert_eq!(stats["train"][0]["dev_groups"], 2);
+    assert_eq!(stats["eval"][0]["languages"]["de"]["questions"], 3);
+    assert_eq!(stats["eval"][0]["languages"]["de"]["candidates"], 4);
+    let dev: Vec<String> = std::fs::read_to_string(run.join("dev_groups.txt")).unwrap().lines().map(String::from).collect();
+    assert_eq!(dev.len(), 2);
+}
+
+#[test]
+fn same_seed_same_split_and_tokenizer() {
+    let scratch = Scratch::new();
+    scratch.experiment("a", &tiny_experiment(""));
+    scratch.experiment("b", &tiny_experiment(""));
+    assert!(scratch.hbt(&["experiment", "a"]).status.success());
+    assert!(scratch.hbt(&["experiment", "b"]).status.success());
+    for file in ["dev_groups.txt", "tokenizer.json", "data_stats.json"] {
+        let a = std::fs::read(scratch.path(&format!("results/a/main/{file}"))).unwrap();
+        let b = std::fs::read(scratch.path(&format!("results/b/main/{file}"))).unwrap();
+        assert!(a == b, "{file} differs between two runs with one seed");
+    }
+}
+
+#[test]
+fn sweeps_expand_into_runs_and_check_runs_nothing() {
+    let scratch = Scratch::new();
+    let text = format!("{}[sweep]\n\"train.strategy\" = [\"mono\", \"hybrid\"]\n", tiny_experiment(""));
+    scratch.experiment("sw", &text);
+    let check = scratch.hbt(&["experiment", "sw", "--check"]);
+    assert!(check.status.success());
+    let listed = String::from_utf8_lossy(&check.stdout);
+    assert!(listed.contains("strategy-mono") && listed.contains("strategy-hybrid"), "{listed}");
+    assert!(!scratch.has_results("sw"), "--check writes nothing");
+
+    assert!(scratch.hbt(&["experiment", "experiments/sw.toml"]).status.success());
+    for run in ["strategy-mono", "strategy-hybrid"] {
+        let config = std::fs::read_to_string(scratch.path(&format!("results/sw/{run}/config.toml"))).unwrap();
+        assert!(config.contains(&format!("strategy = \"{}\"", run.trim_start_matches("strategy-"))));
+    }
+}
+
+#[test]
+fn results_dir_flag_beats_the_environment() {
+    let scratch = Scratch::new();
+    scratch.experiment("tiny", &tiny_experiment(""));
+    let env_dir = scratch.path("env-results");
+    let flag_dir = scratch.path("flag-results");
+    let out = scratch.hbt_env(
+        &["experiment", "tiny", "--results-dir", flag_dir.to_str().unwrap()],
+        &[("HBT_RESULTS_DIR", env_dir.to_str().unwrap())],
+    );
+    assert!(out.status.success());
+    assert!(flag_dir.join("tiny/main/manifest.json").is_file());
+    assert!(!env_dir.exists());
+}

@@ -1,0 +1,26 @@
+//! hbt-data: reads the datasets hbt trains and evaluates on, builds parallel groups and
+//! evaluation tasks, splits training data, trains or loads tokenizers and downloads datasets.
+//!
+//! Nothing here prints or exits: every failure is a [`DataError`] that names the file, record
+//! or value at fault.
+
+pub mod beir;
+pub mod bitext;
+pub mod error;
+pub mod fetch;
+pub mod groups;
+pub mod lang;
+pub mod lareqa;
+pub mod qa_rows;
+pub mod split;
+pub mod splitter;
+pub mod squad;
+pub mod stats;
+pub mod task;
+#[doc(hidden)]
+pub mod testdata;
+pub mod tokenize;
+
+pub use error::{DataError, Result};
+pub use groups::{GroupMember, ParallelGroup, TranslationPair};
+pub use lang::Lang;

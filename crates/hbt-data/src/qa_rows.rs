@@ -1,0 +1,96 @@
+//! Generic parallel QA rows — `group_id, lang, question, answer[, context]` — in JSONL or
+//! Parquet (read with polars), turned into parallel groups.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::path::Path;
+
+use polars::prelude::*;
+
+use crate::error::{DataError, Result};
+use crate::groups::{GroupMember, ParallelGroup};
+use crate::lang::Lang;
+
+const REQUIRED: [&str; 4] = ["group_id", "lang", "question", "answer"];
+
+/// Reads QA rows from a `.jsonl` / `.json` (JSON Lines) or `.parquet` file into parallel
+/// groups sorted by id. Rows sharing a `group_id` are translations of one question; one
+/// group may hold each language once. Errors name the file and the row (1-based).
+pub fn read_qa_rows(path: &Path) -> Result<Vec<ParallelGroup>> {
+    let df = read_frame(path)?;
+    if df.height() == 0 {
+        return Err(DataError::empty(path, "rows"));
+    }
+    let column = |name: &str| -> Result<Vec<Option<String>>> { string_column(path, &df, name) };
+    let mut columns = Vec::new();
+    for name in REQUIRED {
+        columns.push(column(name)?);
+    }
+    let context = if df.get_column_names().iter().any(|c| c.as_str() == "context") {
+        Some(column("context")?)
+    } else {
+        None
+    };
+    let mut groups: BTreeMap<String, ParallelGroup> = BTreeMap::new();
+    for row in 0..df.height() {
+        let record = format!("row {}", row + 1);
+        let field = |i: usize| -> Result<&str> {
+            columns[i][row]
+                .as_deref()
+                .filter(|v| !v.trim().is_empty())
+                .ok_or_else(|| DataError::record(path, &record, format!("`{}` is missing or empty", REQUIRED[i])))
+        };
+        let group_id = field(0)?.to_string();
+        let lang = Lang::parse(field(1)?).map_err(|e| DataError::record(path, &record, e.to_string()))?;
+        let member = GroupMember {
+            question: field(2)?.to_string(),
+            answer: field(3)?.to_string(),
+            context: context.as_ref().and_then(|c| c[row].clone()),
+        };
+        let group = groups
+            .entry(group_id.clone())
+            .or_insert_with(|| ParallelGroup { id: group_id.clone(), members: BTreeMap::new() });
+        if group.members.insert(lang, member).is_some() {
+            return Err(DataError::record(
+                path,
+                &record,
+                format!("group {group_id} already has a {lang} row"),
+            ));
+        }
+    }
+    Ok(groups.into_values().collect())
+}
+
+fn read_frame(path: &Path) -> Result<DataFrame> {
+    let file = File::open(path).map_err(|e| DataError::io(path, e))?;
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or_default();
+    let frame = match ext {
+        "parquet" => ParquetReader::new(file).finish(),
+        "jsonl" | "json" | "ndjson" => JsonReader::new(file).with_json_format(JsonFormat::JsonLines).finish(),
+        other => {
+            return Err(DataError::format(
+                path,
+                format!("unsupported extension `{other}` for QA rows (expected .jsonl or .parquet)"),
+            ))
+        }
+    };
+    frame.map_err(|e| DataError::format(path, one_line(&e.to_string())))
+}
+
+fn string_column(path: &Path, df: &DataFrame, name: &str) -> Result<Vec<Option<String>>> {
+    let column = df
+        .column(name)
+        .map_err(|_| DataError::format(path, format!("missing column `{name}`")))?;
+    let as_text = column
+        .cast(&DataType::String)
+        .map_err(|e| DataError::format(path, format!("column `{name}`: {}", one_line(&e.to_string()))))?;
+    let values = as_text
+        .str()
+        .map_err(|e| DataError::format(path, format!("column `{name}`: {}", one_line(&e.to_string()))))?;
+    Ok(values.iter().map(|v| v.map(str::to_string)).collect())
+}
+
+/// Polars errors can span lines; hbt errors are one line.
+fn one_line(message: &str) -> String {
+    message.split_whitespace().collect::<Vec<_>>().join(" ")
+}

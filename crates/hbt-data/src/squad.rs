@@ -1,0 +1,203 @@
+//! SQuAD v1.1 JSON files, with or without LAReQA's sentence fields, read into checked
+//! paragraphs whose sentence spans are known.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::{DataError, Result};
+use crate::lang::Lang;
+use crate::splitter::split_sentences;
+
+/// Where the sentence boundaries of a paragraph come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SentenceSource {
+    /// LAReQA's shipped `sentences` / `sentence_breaks` when present, else the splitter.
+    #[default]
+    ShippedOrSplitter,
+    /// Always the built-in Unicode sentence splitter (ignores shipped breaks).
+    Splitter,
+}
+
+#[derive(Deserialize)]
+struct RawFile {
+    data: Vec<RawArticle>,
+}
+
+#[derive(Deserialize)]
+struct RawArticle {
+    #[serde(default)]
+    title: String,
+    paragraphs: Vec<RawParagraph>,
+}
+
+#[derive(Deserialize)]
+struct RawParagraph {
+    context: String,
+    qas: Vec<RawQa>,
+    sentences: Option<Vec<String>>,
+    sentence_breaks: Option<Vec<(usize, usize)>>,
+}
+
+#[derive(Deserialize)]
+struct RawQa {
+    id: String,
+    question: String,
+    answers: Vec<RawAnswer>,
+}
+
+#[derive(Deserialize)]
+struct RawAnswer {
+    answer_start: usize,
+    #[serde(default)]
+    text: String,
+}
+
+/// A question of a SQuAD file with the index of its answer sentence in its paragraph.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SquadQuestion {
+    /// The dataset's question id (shared by translations).
+    pub id: String,
+    /// The question text.
+    pub text: String,
+    /// Index into [`SquadParagraph::sentences`] of the sentence holding `answers[0].answer_start`.
+    pub answer_sentence: usize,
+    /// The answer span text, as given by the file.
+    pub answer_text: String,
+}
+
+/// One paragraph with its sentences and questions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SquadParagraph {
+    /// Title of the article the paragraph belongs to.
+    pub title: String,
+    /// The paragraph text.
+    pub context: String,
+    /// Its sentences, in order.
+    pub sentences: Vec<String>,
+    /// Sentence spans as `[start, end)` character offsets into `context`.
+    pub breaks: Vec<(usize, usize)>,
+    /// Questions whose answer lies in this paragraph.
+    pub questions: Vec<SquadQuestion>,
+}
+
+/// One language's SQuAD file, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SquadFile {
+    /// The file it was read from.
+    pub path: PathBuf,
+    /// Its language (from the file name, e.g. `de.json`).
+    pub lang: Lang,
+    /// Paragraphs in file order; a candidate's identity is (lang, paragraph index, sentence index).
+    pub paragraphs: Vec<SquadParagraph>,
+}
+
+impl SquadFile {
+    /// Number of questions in the file.
+    pub fn question_count(&self) -> usize {
+        self.paragraphs.iter().map(|p| p.questions.len()).sum()
+    }
+
+    /// Number of candidate sentences in the file (every sentence of every paragraph).
+    pub fn sentence_count(&self) -> usize {
+        self.paragraphs.iter().map(|p| p.sentences.len()).sum()
+    }
+}
+
+/// Reads and checks one SQuAD v1.1 file in language `lang`.
+///
+/// Every question must have an answer whose `answer_start` falls inside a sentence span; ids
+/// must be unique in the file; shipped breaks must lie inside the paragraph. Errors name the
+/// file and the question id or paragraph at fault.
+pub fn read_squad_file(path: &Path, lang: Lang, source: SentenceSource) -> Result<SquadFile> {
+    let bytes = std::fs::read(path).map_err(|e| DataError::io(path, e))?;
+    let raw: RawFile = serde_json::from_slice(&bytes)
+        .map_err(|e| DataError::format(path, format!("not a SQuAD v1.1 JSON file: {e}")))?;
+    let mut seen = std::collections::HashSet::new();
+    let mut paragraphs = Vec::new();
+    for (a, article) in raw.data.into_iter().enumerate() {
+        for (p, para) in article.paragraphs.into_iter().enumerate() {
+            let where_ = format!("data[{a}].paragraphs[{p}]");
+            let paragraph = check_paragraph(path, &where_, article.title.clone(), para, source)?;
+            for q in &paragraph.questions {
+                if !seen.insert(q.id.clone()) {
+                    return Err(DataError::record(path, format!("question {}", q.id), "duplicate question id"));
+                }
+            }
+            paragraphs.push(paragraph);
+        }
+    }
+    let file = SquadFile { path: path.to_path_buf(), lang, paragraphs };
+    if file.question_count() == 0 {
+        return Err(DataError::empty(path, "questions"));
+    }
+    Ok(file)
+}
+
+fn check_paragraph(
+    path: &Path,
+    where_: &str,
+    title: String,
+    para: RawParagraph,
+    source: SentenceSource,
+) -> Result<SquadParagraph> {
+    let char_len = para.context.chars().count();
+    let (sentences, breaks) = match (source, para.sentences, para.sentence_breaks) {
+        (SentenceSource::ShippedOrSplitter, Some(sentences), Some(breaks)) => {
+            if sentences.len() != breaks.len() {
+                return Err(DataError::record(
+                    path,
+                    where_,
+                    format!("{} sentences but {} sentence_breaks", sentences.len(), breaks.len()),
+                ));
+            }
+            if let Some(&(s, e)) = breaks.iter().find(|&&(s, e)| s > e || e > char_len) {
+                return Err(DataError::record(
+                    path,
+                    where_,
+                    format!("sentence break [{s}, {e}] outside the context ({char_len} characters)"),
+                ));
+            }
+            (sentences, breaks)
+        }
+        _ => {
+            let breaks = split_sentences(&para.context);
+            let sentences = breaks.iter().map(|&(s, e)| char_slice(&para.context, s, e)).collect();
+            (sentences, breaks)
+        }
+    };
+    let mut questions = Vec::with_capacity(para.qas.len());
+    for qa in para.qas {
+        let record = format!("question {}", qa.id);
+        let answer = qa
+            .answers
+            .into_iter()
+            .next()
+            .ok_or_else(|| DataError::record(path, &record, "no answers"))?;
+        let answer_sentence = breaks
+            .iter()
+            .position(|&(s, e)| s <= answer.answer_start && answer.answer_start < e)
+            .ok_or_else(|| {
+                DataError::record(
+                    path,
+                    &record,
+                    format!("answer_start {} lies in no sentence of {where_}", answer.answer_start),
+                )
+            })?;
+        if qa.question.trim().is_empty() {
+            return Err(DataError::record(path, &record, "empty question text"));
+        }
+        questions.push(SquadQuestion {
+            id: qa.id,
+            text: qa.question,
+            answer_sentence,
+            answer_text: answer.text,
+        });
+    }
+    Ok(SquadParagraph { title, context: para.context, sentences, breaks, questions })
+}
+
+/// The characters `[start, end)` of `text` (offsets in Unicode scalar values).
+pub fn char_slice(text: &str, start: usize, end: usize) -> String {
+    text.chars().skip(start).take(end.saturating_sub(start)).collect()
+}
