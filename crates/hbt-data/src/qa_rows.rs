@@ -94,3 +94,75 @@ fn string_column(path: &Path, df: &DataFrame, name: &str) -> Result<Vec<Option<S
 fn one_line(message: &str) -> String {
     message.split_whitespace().collect::<Vec<_>>().join(" ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ROWS: &str = r#"{"group_id": "g1", "lang": "en", "question": "Who?", "answer": "Me.", "context": "Me. You."}
+{"group_id": "g1", "lang": "de", "question": "Wer?", "answer": "Ich."}
+{"group_id": "g2", "lang": "en", "question": "Why?", "answer": "Because."}
+"#;
+
+    #[test]
+    fn jsonl_rows_become_groups() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rows.jsonl");
+        std::fs::write(&path, ROWS).unwrap();
+        let groups = read_qa_rows(&path).unwrap();
+        assert_eq!(groups.len(), 2);
+        let g1 = &groups[0];
+        assert_eq!(g1.id, "g1");
+        assert_eq!(g1.members.len(), 2);
+        let en = &g1.members[&Lang::parse("en").unwrap()];
+        assert_eq!(en.answer, "Me.");
+        assert_eq!(en.context.as_deref(), Some("Me. You."));
+        assert_eq!(g1.members[&Lang::parse("de").unwrap()].context, None);
+    }
+
+    #[test]
+    fn parquet_rows_read_like_jsonl() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rows.parquet");
+        let mut df = df!(
+            "group_id" => ["g1", "g1", "g2"],
+            "lang" => ["en", "de", "en"],
+            "question" => ["Who?", "Wer?", "Why?"],
+            "answer" => ["Me.", "Ich.", "Because."],
+        )
+        .unwrap();
+        ParquetWriter::new(File::create(&path).unwrap()).finish(&mut df).unwrap();
+        let jsonl = dir.path().join("rows.jsonl");
+        std::fs::write(&jsonl, ROWS).unwrap();
+        let mut from_jsonl = read_qa_rows(&jsonl).unwrap();
+        for g in &mut from_jsonl {
+            for m in g.members.values_mut() {
+                m.context = None;
+            }
+        }
+        assert_eq!(read_qa_rows(&path).unwrap(), from_jsonl);
+    }
+
+    #[test]
+    fn bad_rows_name_file_and_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let cases = [
+            (ROWS.replace("\"de\"", "\"xx\""), "row 2"),
+            (ROWS.replace("\"Wer?\"", "\"\""), "row 2: `question` is missing"),
+            (ROWS.replace("\"g2\", \"lang\": \"en\"", "\"g1\", \"lang\": \"en\""), "row 3: group g1 already has a en row"),
+            ("{\"group_id\": \"g\", \"lang\": \"en\", \"question\": \"q\"}\n".to_string(), "missing column `answer`"),
+            (String::new(), "rows.jsonl"),
+            ("{not json\n".to_string(), "rows.jsonl"),
+        ];
+        for (text, expected) in cases {
+            let path = dir.path().join("rows.jsonl");
+            std::fs::write(&path, text).unwrap();
+            let err = read_qa_rows(&path).unwrap_err().to_string();
+            assert!(err.contains("rows.jsonl") && err.contains(expected), "{expected}: {err}");
+            assert!(!err.contains('\n'), "one line: {err}");
+        }
+        let csv = dir.path().join("rows.csv");
+        std::fs::write(&csv, "x").unwrap();
+        assert!(read_qa_rows(&csv).unwrap_err().to_string().contains("unsupported extension"));
+    }
+}

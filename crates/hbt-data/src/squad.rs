@@ -201,3 +201,79 @@ fn check_paragraph(
 pub fn char_slice(text: &str, start: usize, end: usize) -> String {
     text.chars().skip(start).take(end.saturating_sub(start)).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, text: &str) -> PathBuf {
+        let path = dir.join("en.json");
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    fn en() -> Lang {
+        Lang::parse("en").unwrap()
+    }
+
+    fn paragraph(qas: &str, extra: &str) -> String {
+        format!(r#"{{"data": [{{"title": "t", "paragraphs": [{{"context": "Héllo there. Bye now.", "qas": [{qas}]{extra}}}]}}]}}"#)
+    }
+
+    #[test]
+    fn shipped_breaks_pick_the_answer_sentence_by_character_offset() {
+        let dir = tempfile::tempdir().unwrap();
+        let qas = r#"{"id": "q1", "question": "Who leaves?", "answers": [{"answer_start": 13, "text": "Bye"}]}"#;
+        let extra = r#", "sentences": ["Héllo there.", "Bye now."], "sentence_breaks": [[0, 12], [13, 21]]"#;
+        let file = read_squad_file(&write(dir.path(), &paragraph(qas, extra)), en(), SentenceSource::ShippedOrSplitter).unwrap();
+        let para = &file.paragraphs[0];
+        assert_eq!(para.questions[0].answer_sentence, 1);
+        assert_eq!(file.sentence_count(), 2);
+        assert_eq!(char_slice(&para.context, 13, 21), "Bye now.");
+    }
+
+    #[test]
+    fn files_without_sentence_fields_use_the_splitter() {
+        let dir = tempfile::tempdir().unwrap();
+        let qas = r#"{"id": "q1", "question": "Who?", "answers": [{"answer_start": 0, "text": "H"}]}"#;
+        let file = read_squad_file(&write(dir.path(), &paragraph(qas, "")), en(), SentenceSource::ShippedOrSplitter).unwrap();
+        let para = &file.paragraphs[0];
+        assert_eq!(para.breaks, split_sentences(&para.context));
+        assert_eq!(para.sentences.len(), para.breaks.len());
+    }
+
+    #[test]
+    fn bad_records_name_the_file_and_the_question() {
+        let dir = tempfile::tempdir().unwrap();
+        let cases = [
+            (paragraph(r#"{"id": "q9", "question": "?", "answers": []}"#, ""), "question q9: no answers"),
+            (
+                paragraph(r#"{"id": "q8", "question": "Where?", "answers": [{"answer_start": 99}]}"#, ""),
+                "question q8: answer_start 99",
+            ),
+            (
+                paragraph(
+                    r#"{"id": "d", "question": "A?", "answers": [{"answer_start": 0}]}, {"id": "d", "question": "B?", "answers": [{"answer_start": 0}]}"#,
+                    "",
+                ),
+                "question d: duplicate",
+            ),
+            (
+                paragraph(
+                    r#"{"id": "q1", "question": "A?", "answers": [{"answer_start": 0}]}"#,
+                    r#", "sentences": ["x"], "sentence_breaks": [[0, 500]]"#,
+                ),
+                "data[0].paragraphs[0]: sentence break",
+            ),
+            ("{\"data\": [".to_string(), "not a SQuAD v1.1 JSON file"),
+            (r#"{"data": []}"#.to_string(), "no questions"),
+        ];
+        for (text, expected) in cases {
+            let err = read_squad_file(&write(dir.path(), &text), en(), SentenceSource::ShippedOrSplitter)
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("en.json") && err.contains(expected), "{expected}: {err}");
+            assert!(!err.contains('\n'), "one line: {err}");
+        }
+    }
+}

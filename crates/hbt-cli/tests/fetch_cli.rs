@@ -1,0 +1,123 @@
+//! `hbt data fetch` and the experiment runner's automatic download, against a local HTTP
+//! server on 127.0.0.1 that serves the real datasets.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::thread::JoinHandle;
+
+use common::{assert_one_line_error, Scratch};
+
+/// Serves files under `root` on 127.0.0.1 until dropped.
+struct LocalServer {
+    server: std::sync::Arc<tiny_http::Server>,
+    thread: Option<JoinHandle<()>>,
+    url: String,
+}
+
+impl LocalServer {
+    fn serve(root: PathBuf) -> LocalServer {
+        let server = std::sync::Arc::new(tiny_http::Server::http("127.0.0.1:0").unwrap());
+        let url = format!("http://{}", server.server_addr().to_ip().unwrap());
+        let handle = server.clone();
+        let thread = std::thread::spawn(move || {
+            for request in handle.incoming_requests() {
+                let path = root.join(request.url().trim_start_matches('/'));
+                let _ = match std::fs::File::open(&path) {
+                    Ok(file) => request.respond(tiny_http::Response::from_file(file)),
+                    Err(_) => request.respond(tiny_http::Response::empty(404)),
+                };
+            }
+        });
+        LocalServer { server, thread: Some(thread), url }
+    }
+}
+
+impl Drop for LocalServer {
+    fn drop(&mut self) {
+        self.server.unblock();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn real_data() -> Option<PathBuf> {
+    hbt_data::testdata::real_data_dir()
+}
+
+fn same_bytes(a: &Path, b: &Path) -> bool {
+    std::fs::read(a).unwrap() == std::fs::read(b).unwrap()
+}
+
+#[test]
+fn fetch_into_an_empty_folder_from_a_local_server() {
+    let Some(data) = real_data() else { return };
+    let server = LocalServer::serve(data.clone());
+    let scratch = Scratch::new();
+    let target = scratch.path("downloaded");
+    let out = scratch.hbt_env(
+        &["data", "fetch", "xquad-r", "--data-dir", target.to_str().unwrap()],
+        &[("HBT_DATA_URL", &server.url), ("HBT_OFFLINE", "0")],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    for lang in ["ar", "de", "el", "en", "es", "hi", "ru", "th", "tr", "vi", "zh"] {
+        let name = format!("xquad-r/{lang}.json");
+        assert!(same_bytes(&target.join(&name), &data.join(&name)), "{name}");
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(target.join("xquad-r"))
+        .unwrap()
+        .flatten()
+        .filter(|e| !e.file_name().to_string_lossy().ends_with(".json"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("11 downloaded"), "{stdout}");
+}
+
+#[test]
+fn a_corrupt_download_is_rejected_and_not_left_behind() {
+    let Some(data) = real_data() else { return };
+    // A mirror whose de.json differs from the published file.
+    let mirror = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(mirror.path().join("mlqa-r")).unwrap();
+    for lang in ["ar", "de", "en", "es", "hi", "vi", "zh"] {
+        let name = format!("mlqa-r/{lang}.json");
+        std::fs::copy(data.join(&name), mirror.path().join(&name)).unwrap();
+    }
+    std::fs::write(mirror.path().join("mlqa-r/de.json"), b"{\"data\": []}").unwrap();
+    let server = LocalServer::serve(mirror.path().to_path_buf());
+    let scratch = Scratch::new();
+    let target = scratch.path("downloaded");
+    let out = scratch.hbt_env(
+        &["data", "fetch", "mlqa-r", "--data-dir", target.to_str().unwrap()],
+        &[("HBT_DATA_URL", &server.url), ("HBT_OFFLINE", "0")],
+    );
+    assert_one_line_error(&out, "de.json");
+    assert!(!target.join("mlqa-r/de.json").exists(), "corrupt file must not be kept");
+    let names: Vec<String> = std::fs::read_dir(target.join("mlqa-r"))
+        .map(|d| d.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+        .unwrap_or_default();
+    assert!(names.iter().all(|n| n.ends_with(".json") && n != "de.json"), "{names:?}");
+}
+
+#[test]
+fn an_experiment_downloads_missing_data_before_running() {
+    let Some(data) = real_data() else { return };
+    let server = LocalServer::serve(data);
+    let scratch = Scratch::new();
+    scratch.experiment(
+        "auto",
+        "[data]\ntrain = [\"train.jsonl\"]\neval = [\"xquad-r\"]\n[tokenizer]\nvocab_size = 300\nmax_len = 32\n",
+    );
+    let data_dir = scratch.path("data");
+    let out = scratch.hbt_env(
+        &["experiment", "auto", "--data-dir", data_dir.to_str().unwrap()],
+        &[("HBT_DATA_URL", &server.url), ("HBT_OFFLINE", "0")],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(data_dir.join("xquad-r/th.json").is_file());
+    let stats = std::fs::read_to_string(scratch.path("results/auto/main/data_stats.json")).unwrap();
+    let stats: serde_json::Value = serde_json::from_str(&stats).unwrap();
+    assert_eq!(stats["eval"][0]["languages"]["th"]["candidates"], 852);
+}

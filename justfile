@@ -1,0 +1,18 @@
+# hbt tasks. `just --list` shows them.
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+# Run an experiment: experiments/NAME.toml -> results/NAME/
+experiment NAME *ARGS:
+    cargo run --release -- experiment {{NAME}} {{ARGS}}
+
+# The test suite (the command CI runs)
+test:
+    cargo test --workspace --release
+
+# Download datasets into the data folder (HBT_DATA_DIR or ./datasets), verifying sha256 sums
+fetch-data NAME="all":
+    cargo run --release -- data fetch {{NAME}}
+
+# Validate every experiment file without running it
+check-experiments:
+    for f in experiments/*.toml; do cargo run --release -q -- experiment "$f" --check; done
