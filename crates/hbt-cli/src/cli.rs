@@ -76,13 +76,17 @@ pub enum DataCommand {
         json: bool,
     },
     /// Download a dataset, verifying every sha256 sum [env: HBT_DATA_URL overrides the base URL].
-    #[command(after_help = "Examples:\n  hbt data fetch xquad-r\n  HBT_DATA_URL=http://127.0.0.1:8000 hbt data fetch mlqa-r --data-dir /tmp/d")]
+    #[command(
+        after_help = "Examples:\n  hbt data fetch xquad-r\n  HBT_DATA_URL=http://127.0.0.1:8000 hbt data fetch mlqa-r --data-dir /tmp/d"
+    )]
     Fetch {
         /// Dataset name (xquad-r or mlqa-r), or `all`.
         dataset: String,
     },
     /// Show questions of a dataset with their answer sentences in every language.
-    #[command(after_help = "Examples:\n  hbt data inspect xquad-r --limit 2\n  hbt data inspect mlqa-r --lang hi --limit 5")]
+    #[command(
+        after_help = "Examples:\n  hbt data inspect xquad-r --limit 2\n  hbt data inspect mlqa-r --lang hi --limit 5"
+    )]
     Inspect {
         /// Dataset name or path to a LAReQA-layout folder.
         dataset: String,

@@ -47,12 +47,21 @@ pub struct Source {
 pub fn resolve(reference: &str, locations: &Locations) -> Result<Source> {
     if let Ok(manifest) = fetch::manifest(reference) {
         let (dir, files) = ensure_dataset(&manifest, locations)?;
-        return Ok(Source { reference: reference.to_string(), kind: SourceKind::Lareqa(dir), files });
+        return Ok(Source {
+            reference: reference.to_string(),
+            kind: SourceKind::Lareqa(dir),
+            files,
+        });
     }
     let path = PathBuf::from(reference);
     let kind = classify(&path).with_context(|| {
-        let known: Vec<String> = fetch::manifests().map(|m| m.into_iter().map(|m| m.name).collect()).unwrap_or_default();
-        format!("dataset `{reference}` is neither a known dataset ({}) nor a usable path", known.join(", "))
+        let known: Vec<String> = fetch::manifests()
+            .map(|m| m.into_iter().map(|m| m.name).collect())
+            .unwrap_or_default();
+        format!(
+            "dataset `{reference}` is neither a known dataset ({}) nor a usable path",
+            known.join(", ")
+        )
     })?;
     let files = files_of(&kind)?
         .into_iter()
@@ -61,7 +70,11 @@ pub fn resolve(reference: &str, locations: &Locations) -> Result<Source> {
             Ok(DataFile { path, sha256 })
         })
         .collect::<Result<Vec<_>>>()?;
-    Ok(Source { reference: reference.to_string(), kind, files })
+    Ok(Source {
+        reference: reference.to_string(),
+        kind,
+        files,
+    })
 }
 
 fn classify(path: &Path) -> Result<SourceKind> {
@@ -71,9 +84,14 @@ fn classify(path: &Path) -> Result<SourceKind> {
         }
         return Ok(SourceKind::Lareqa(path.to_path_buf()));
     }
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or_default();
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default();
     match ext {
-        "jsonl" | "ndjson" | "parquet" if path.is_file() => Ok(SourceKind::QaRows(path.to_path_buf())),
+        "jsonl" | "ndjson" | "parquet" if path.is_file() => {
+            Ok(SourceKind::QaRows(path.to_path_buf()))
+        }
         "tsv" if path.is_file() => Ok(SourceKind::Bitext(path.to_path_buf())),
         _ if is_aligned_stem(path) => Ok(SourceKind::Bitext(path.to_path_buf())),
         _ => bail!("{}: not found", path.display()),
@@ -89,7 +107,10 @@ fn aligned_files(stem: &Path) -> Option<(PathBuf, PathBuf)> {
     let pair = stem.extension()?.to_str()?;
     let (a, b) = pair.split_once('-')?;
     let name = stem.to_str()?;
-    Some((PathBuf::from(format!("{name}.{a}")), PathBuf::from(format!("{name}.{b}"))))
+    Some((
+        PathBuf::from(format!("{name}.{a}")),
+        PathBuf::from(format!("{name}.{b}")),
+    ))
 }
 
 fn files_of(kind: &SourceKind) -> Result<Vec<PathBuf>> {
@@ -110,8 +131,12 @@ fn files_of(kind: &SourceKind) -> Result<Vec<PathBuf>> {
 
 fn walk(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).with_context(|| format!("{}: cannot read folder", dir.display()))? {
-        let path = entry.with_context(|| format!("{}: cannot read folder", dir.display()))?.path();
+    for entry in
+        std::fs::read_dir(dir).with_context(|| format!("{}: cannot read folder", dir.display()))?
+    {
+        let path = entry
+            .with_context(|| format!("{}: cannot read folder", dir.display()))?
+            .path();
         if path.is_dir() {
             out.extend(walk(&path)?);
         } else {
@@ -123,27 +148,50 @@ fn walk(dir: &Path) -> Result<Vec<PathBuf>> {
 
 /// Makes sure every file of a known dataset is in the data folder with the right sha256:
 /// downloads what is missing or corrupt, or, offline, says which folder to provide.
-pub fn ensure_dataset(manifest: &DatasetManifest, locations: &Locations) -> Result<(PathBuf, Vec<DataFile>)> {
+pub fn ensure_dataset(
+    manifest: &DatasetManifest,
+    locations: &Locations,
+) -> Result<(PathBuf, Vec<DataFile>)> {
     let dir = locations.data_dir.join(&manifest.name);
     let status = fetch::verify_dataset(manifest, &locations.data_dir)?;
-    let bad: Vec<&str> = status.iter().filter(|(_, s)| !matches!(s, FileStatus::Ok)).map(|(n, _)| n.as_str()).collect();
+    let bad: Vec<&str> = status
+        .iter()
+        .filter(|(_, s)| !matches!(s, FileStatus::Ok))
+        .map(|(n, _)| n.as_str())
+        .collect();
     if !bad.is_empty() {
         let provide = format!(
             "provide the files in {} (or set HBT_DATA_DIR / --data-dir; see datasets/README.md)",
             dir.display()
         );
         if locations.offline {
-            bail!("dataset {} is missing or corrupt ({}) and downloads are off: {provide}", manifest.name, bad.join(", "));
+            bail!(
+                "dataset {} is missing or corrupt ({}) and downloads are off: {provide}",
+                manifest.name,
+                bad.join(", ")
+            );
         }
-        eprintln!("[data] {}: {} file(s) missing or corrupt, downloading", manifest.name, bad.len());
+        eprintln!(
+            "[data] {}: {} file(s) missing or corrupt, downloading",
+            manifest.name,
+            bad.len()
+        );
         let mut report = fetch_reporter(&manifest.name);
-        fetch::fetch_dataset(manifest, &locations.data_dir, locations.base_url.as_deref(), &mut report)
-            .with_context(|| format!("could not download {}; {provide}", manifest.name))?;
+        fetch::fetch_dataset(
+            manifest,
+            &locations.data_dir,
+            locations.base_url.as_deref(),
+            &mut report,
+        )
+        .with_context(|| format!("could not download {}; {provide}", manifest.name))?;
     }
     let files = manifest
         .files
         .iter()
-        .map(|f| DataFile { path: dir.join(&f.name), sha256: f.sha256.clone() })
+        .map(|f| DataFile {
+            path: dir.join(&f.name),
+            sha256: f.sha256.clone(),
+        })
         .collect();
     Ok((dir, files))
 }

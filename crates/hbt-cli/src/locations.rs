@@ -22,16 +22,25 @@ pub struct Locations {
 impl Locations {
     /// Applies the precedence rules to the command-line flags and the environment.
     pub fn resolve(flags: &cli::Locations) -> Locations {
-        let env_path = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+        let env_path = |name: &str| {
+            std::env::var_os(name)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
         Locations {
-            data_dir: flags.data_dir.clone().or_else(|| env_path("HBT_DATA_DIR")).unwrap_or_else(|| "datasets".into()),
+            data_dir: flags
+                .data_dir
+                .clone()
+                .or_else(|| env_path("HBT_DATA_DIR"))
+                .unwrap_or_else(|| "datasets".into()),
             results_dir: flags
                 .results_dir
                 .clone()
                 .or_else(|| env_path("HBT_RESULTS_DIR"))
                 .unwrap_or_else(|| "results".into()),
             experiments_dir: "experiments".into(),
-            offline: flags.offline || std::env::var("HBT_OFFLINE").is_ok_and(|v| v == "1" || v == "true"),
+            offline: flags.offline
+                || std::env::var("HBT_OFFLINE").is_ok_and(|v| v == "1" || v == "true"),
             base_url: std::env::var("HBT_DATA_URL").ok().filter(|v| !v.is_empty()),
         }
     }

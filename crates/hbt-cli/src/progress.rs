@@ -17,12 +17,19 @@ impl StageLog {
     /// Starts a stage and prints its first line.
     pub fn start(stage: &'static str, message: &str) -> StageLog {
         eprintln!("[{stage}] {message}");
-        StageLog { stage, started: Instant::now() }
+        StageLog {
+            stage,
+            started: Instant::now(),
+        }
     }
 
     /// Prints a line of this stage with the elapsed time.
     pub fn note(&self, message: &str) {
-        eprintln!("[{}] {message} ({:.1}s)", self.stage, self.started.elapsed().as_secs_f64());
+        eprintln!(
+            "[{}] {message} ({:.1}s)",
+            self.stage,
+            self.started.elapsed().as_secs_f64()
+        );
     }
 
     /// Seconds since the stage started.
@@ -41,13 +48,17 @@ pub fn fetch_reporter(dataset: &str) -> impl FnMut(FetchEvent) {
             if tty {
                 let b = ProgressBar::new(total_bytes.unwrap_or(0));
                 b.set_style(
-                    ProgressStyle::with_template("{msg:24} {bar:30} {bytes}/{total_bytes} {bytes_per_sec}")
-                        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                    ProgressStyle::with_template(
+                        "{msg:24} {bar:30} {bytes}/{total_bytes} {bytes_per_sec}",
+                    )
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
                 );
                 b.set_message(format!("{dataset}/{name}"));
                 bar = Some(b);
             } else {
-                let size = total_bytes.map(|b| format!(" ({b} bytes)")).unwrap_or_default();
+                let size = total_bytes
+                    .map(|b| format!(" ({b} bytes)"))
+                    .unwrap_or_default();
                 eprintln!("[fetch] {dataset}/{name}{size}");
             }
         }
@@ -56,7 +67,9 @@ pub fn fetch_reporter(dataset: &str) -> impl FnMut(FetchEvent) {
                 b.set_position(read);
             }
         }
-        FetchEvent::FileSkipped { name } => eprintln!("[fetch] {dataset}/{name}: present, sha256 ok"),
+        FetchEvent::FileSkipped { name } => {
+            eprintln!("[fetch] {dataset}/{name}: present, sha256 ok")
+        }
         FetchEvent::FileDone { name } => {
             if let Some(b) = bar.take() {
                 b.finish_and_clear();

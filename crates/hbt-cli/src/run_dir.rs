@@ -21,10 +21,17 @@ impl RunDir {
         let created_experiment_dir = (!experiment_dir.exists()).then(|| experiment_dir.clone());
         let staging = experiment_dir.join(format!(".{run}.partial"));
         if staging.exists() {
-            std::fs::remove_dir_all(&staging).with_context(|| format!("{}: cannot remove", staging.display()))?;
+            std::fs::remove_dir_all(&staging)
+                .with_context(|| format!("{}: cannot remove", staging.display()))?;
         }
-        std::fs::create_dir_all(&staging).with_context(|| format!("{}: cannot create", staging.display()))?;
-        Ok(RunDir { staging, target: experiment_dir.join(run), created_experiment_dir, committed: false })
+        std::fs::create_dir_all(&staging)
+            .with_context(|| format!("{}: cannot create", staging.display()))?;
+        Ok(RunDir {
+            staging,
+            target: experiment_dir.join(run),
+            created_experiment_dir,
+            committed: false,
+        })
     }
 
     /// The folder to write into while the run is going on.
@@ -45,11 +52,16 @@ impl RunDir {
     /// Moves the finished run into place, replacing an older result of the same run.
     pub fn commit(mut self) -> Result<PathBuf> {
         if self.target.exists() {
-            std::fs::remove_dir_all(&self.target)
-                .with_context(|| format!("{}: cannot replace the old result", self.target.display()))?;
+            std::fs::remove_dir_all(&self.target).with_context(|| {
+                format!("{}: cannot replace the old result", self.target.display())
+            })?;
         }
-        std::fs::rename(&self.staging, &self.target)
-            .with_context(|| format!("{}: cannot move the finished run into place", self.target.display()))?;
+        std::fs::rename(&self.staging, &self.target).with_context(|| {
+            format!(
+                "{}: cannot move the finished run into place",
+                self.target.display()
+            )
+        })?;
         self.committed = true;
         Ok(self.target.clone())
     }

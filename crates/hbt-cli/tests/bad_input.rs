@@ -11,7 +11,10 @@ fn refuses(text: &str, culprit: &str) {
     scratch.experiment("bad", text);
     let out = scratch.hbt(&["experiment", "bad"]);
     assert_one_line_error(&out, culprit);
-    assert!(!scratch.has_results("bad"), "no partial results folder for {text:?}");
+    assert!(
+        !scratch.has_results("bad"),
+        "no partial results folder for {text:?}"
+    );
 }
 
 #[test]
@@ -21,12 +24,18 @@ fn malformed_toml() {
 
 #[test]
 fn unknown_key() {
-    refuses(&tiny_experiment("[train]\nlerning_rate = 0.1"), "lerning_rate");
+    refuses(
+        &tiny_experiment("[train]\nlerning_rate = 0.1"),
+        "lerning_rate",
+    );
 }
 
 #[test]
 fn wrong_type() {
-    refuses(&tiny_experiment("[train]\nbatch_size = \"large\""), "train.batch_size");
+    refuses(
+        &tiny_experiment("[train]\nbatch_size = \"large\""),
+        "train.batch_size",
+    );
 }
 
 #[test]
@@ -36,7 +45,10 @@ fn alpha_outside_unit_interval() {
 
 #[test]
 fn batch_size_zero() {
-    refuses(&tiny_experiment("[train]\nbatch_size = 0"), "train.batch_size");
+    refuses(
+        &tiny_experiment("[train]\nbatch_size = 0"),
+        "train.batch_size",
+    );
 }
 
 #[test]
@@ -48,7 +60,10 @@ fn unknown_experiment_name() {
 
 #[test]
 fn missing_training_file() {
-    refuses(&tiny_experiment("").replace("train.jsonl", "missing.jsonl"), "missing.jsonl");
+    refuses(
+        &tiny_experiment("").replace("train.jsonl", "missing.jsonl"),
+        "missing.jsonl",
+    );
 }
 
 #[test]
@@ -71,13 +86,18 @@ fn empty_training_file() {
 
 #[test]
 fn unknown_language_in_settings() {
-    refuses(&tiny_experiment("").replace("dev_fraction", "train_languages = [\"xx\"]\ndev_fraction"), "`xx`");
+    refuses(
+        &tiny_experiment("").replace("dev_fraction", "train_languages = [\"xx\"]\ndev_fraction"),
+        "`xx`",
+    );
 }
 
 #[test]
 fn unknown_language_in_a_row() {
     let scratch = Scratch::new();
-    let rows = std::fs::read_to_string(scratch.path("train.jsonl")).unwrap().replacen("\"de\"", "\"qq\"", 1);
+    let rows = std::fs::read_to_string(scratch.path("train.jsonl"))
+        .unwrap()
+        .replacen("\"de\"", "\"qq\"", 1);
     std::fs::write(scratch.path("train.jsonl"), rows).unwrap();
     scratch.experiment("bad", &tiny_experiment(""));
     assert_one_line_error(&scratch.hbt(&["experiment", "bad"]), "row 2");
@@ -86,18 +106,26 @@ fn unknown_language_in_a_row() {
 
 #[test]
 fn training_language_absent_from_the_data() {
-    refuses(&tiny_experiment("").replace("dev_fraction", "train_languages = [\"fr\"]\ndev_fraction"), "fr");
+    refuses(
+        &tiny_experiment("").replace("dev_fraction", "train_languages = [\"fr\"]\ndev_fraction"),
+        "fr",
+    );
 }
 
 #[test]
 fn train_and_eval_name_the_same_dataset() {
-    refuses(&tiny_experiment("").replace("[\"train.jsonl\"]", "[\"tiny-eval\"]"), "zero-shot");
+    refuses(
+        &tiny_experiment("").replace("[\"train.jsonl\"]", "[\"tiny-eval\"]"),
+        "zero-shot",
+    );
 }
 
 #[test]
 fn training_rows_sharing_question_ids_with_evaluation() {
     let scratch = Scratch::new();
-    let rows = std::fs::read_to_string(scratch.path("train.jsonl")).unwrap().replace("\"g3\"", "\"t2\"");
+    let rows = std::fs::read_to_string(scratch.path("train.jsonl"))
+        .unwrap()
+        .replace("\"g3\"", "\"t2\"");
     std::fs::write(scratch.path("train.jsonl"), rows).unwrap();
     scratch.experiment("bad", &tiny_experiment(""));
     let out = scratch.hbt(&["experiment", "bad"]);
@@ -108,7 +136,10 @@ fn training_rows_sharing_question_ids_with_evaluation() {
 
 #[test]
 fn dev_fraction_too_large() {
-    refuses(&tiny_experiment("").replace("dev_fraction = 0.2", "dev_fraction = 0.9"), "data.dev_fraction");
+    refuses(
+        &tiny_experiment("").replace("dev_fraction = 0.2", "dev_fraction = 0.9"),
+        "data.dev_fraction",
+    );
 }
 
 #[test]
@@ -121,20 +152,32 @@ fn backend_not_compiled() {
 
 #[test]
 fn unknown_strategy() {
-    refuses(&tiny_experiment("[train]\nstrategy = \"hybird\""), "train.strategy");
+    refuses(
+        &tiny_experiment("[train]\nstrategy = \"hybird\""),
+        "train.strategy",
+    );
 }
 
 #[test]
 fn missing_parent_file() {
-    refuses(&format!("extends = \"nowhere.toml\"\n{}", tiny_experiment("")), "nowhere.toml");
+    refuses(
+        &format!("extends = \"nowhere.toml\"\n{}", tiny_experiment("")),
+        "nowhere.toml",
+    );
 }
 
 #[test]
 fn missing_dataset_offline_names_the_folder() {
-    refuses(&tiny_experiment("").replace("[\"tiny-eval\"]", "[\"xquad-r\"]"), "xquad-r");
+    refuses(
+        &tiny_experiment("").replace("[\"tiny-eval\"]", "[\"xquad-r\"]"),
+        "xquad-r",
+    );
 }
 
 #[test]
 fn sweep_over_an_unknown_setting() {
-    refuses(&format!("{}[sweep]\n\"train.alpah\" = [0.1]\n", tiny_experiment("")), "sweep.train.alpah");
+    refuses(
+        &format!("{}[sweep]\n\"train.alpah\" = [0.1]\n", tiny_experiment("")),
+        "sweep.train.alpah",
+    );
 }

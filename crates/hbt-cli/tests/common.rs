@@ -13,7 +13,9 @@ pub struct Scratch {
 
 impl Scratch {
     pub fn new() -> Scratch {
-        let scratch = Scratch { dir: tempfile::tempdir().unwrap() };
+        let scratch = Scratch {
+            dir: tempfile::tempdir().unwrap(),
+        };
         std::fs::create_dir_all(scratch.path("experiments")).unwrap();
         write_tiny_lareqa(&scratch.path("tiny-eval"));
         write_qa_rows(&scratch.path("train.jsonl"));
@@ -57,25 +59,60 @@ impl Scratch {
 /// Asserts a failed run: non-zero exit, one error line naming `culprit`, no panic.
 pub fn assert_one_line_error(out: &Output, culprit: &str) {
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "expected failure, got success; stderr: {stderr}");
+    assert!(
+        !out.status.success(),
+        "expected failure, got success; stderr: {stderr}"
+    );
     assert!(!stderr.contains("panicked"), "panic: {stderr}");
     let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error")).collect();
     assert_eq!(errors.len(), 1, "one error line expected: {stderr}");
-    assert!(errors[0].contains(culprit), "error should name `{culprit}`: {}", errors[0]);
+    assert!(
+        errors[0].contains(culprit),
+        "error should name `{culprit}`: {}",
+        errors[0]
+    );
 }
 
 /// A two-language LAReQA folder (en, de): two paragraphs, three questions, with sentence breaks.
 pub fn write_tiny_lareqa(dir: &Path) {
     std::fs::create_dir_all(dir).unwrap();
     let files = [
-        ("en", [
-            ("The river is long. It flows north.", [(0, 18), (19, 34)], [("t1", "Which way does the river flow?", 25), ("t2", "How long is the river?", 13)]),
-            ("Bread is baked. Ovens are hot.", [(0, 15), (16, 30)], [("t3", "What is baked?", 0), ("", "", 0)]),
-        ]),
-        ("de", [
-            ("Der Fluss ist lang. Er fließt nach Norden.", [(0, 19), (20, 42)], [("t1", "Wohin fließt der Fluss?", 30), ("t2", "Wie lang ist der Fluss?", 14)]),
-            ("Brot wird gebacken. Öfen sind heiß.", [(0, 19), (20, 35)], [("t3", "Was wird gebacken?", 0), ("", "", 0)]),
-        ]),
+        (
+            "en",
+            [
+                (
+                    "The river is long. It flows north.",
+                    [(0, 18), (19, 34)],
+                    [
+                        ("t1", "Which way does the river flow?", 25),
+                        ("t2", "How long is the river?", 13),
+                    ],
+                ),
+                (
+                    "Bread is baked. Ovens are hot.",
+                    [(0, 15), (16, 30)],
+                    [("t3", "What is baked?", 0), ("", "", 0)],
+                ),
+            ],
+        ),
+        (
+            "de",
+            [
+                (
+                    "Der Fluss ist lang. Er fließt nach Norden.",
+                    [(0, 19), (20, 42)],
+                    [
+                        ("t1", "Wohin fließt der Fluss?", 30),
+                        ("t2", "Wie lang ist der Fluss?", 14),
+                    ],
+                ),
+                (
+                    "Brot wird gebacken. Öfen sind heiß.",
+                    [(0, 19), (20, 35)],
+                    [("t3", "Was wird gebacken?", 0), ("", "", 0)],
+                ),
+            ],
+        ),
     ];
     for (lang, paragraphs) in files {
         let paragraphs: Vec<serde_json::Value> = paragraphs

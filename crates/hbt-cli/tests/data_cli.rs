@@ -12,35 +12,68 @@ fn hbt_on_real_data(args: &[&str]) -> Option<std::process::Output> {
 
 #[test]
 fn stats_print_the_published_counts() {
-    let Some(out) = hbt_on_real_data(&["data", "stats", "xquad-r"]) else { return };
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let Some(out) = hbt_on_real_data(&["data", "stats", "xquad-r"]) else {
+        return;
+    };
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let table = String::from_utf8_lossy(&out.stdout);
-    for row in ["| th | 1190 | 852 |", "| de | 1190 | 1276 |", "| en | 1190 | 1180 |", "| 11 | 1190 |"] {
+    for row in [
+        "| th | 1190 | 852 |",
+        "| de | 1190 | 1276 |",
+        "| en | 1190 | 1180 |",
+        "| 11 | 1190 |",
+    ] {
         assert!(table.contains(row), "missing {row}:\n{table}");
     }
-    let Some(out) = hbt_on_real_data(&["data", "stats", "mlqa-r", "--json"]) else { return };
+    let Some(out) = hbt_on_real_data(&["data", "stats", "mlqa-r", "--json"]) else {
+        return;
+    };
     let stats: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let en = stats["languages"].as_array().unwrap().iter().find(|l| l["lang"] == "en").unwrap();
-    assert_eq!((en["questions"].as_u64(), en["candidates"].as_u64()), (Some(1148), Some(6264)));
+    let en = stats["languages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["lang"] == "en")
+        .unwrap();
+    assert_eq!(
+        (en["questions"].as_u64(), en["candidates"].as_u64()),
+        (Some(1148), Some(6264))
+    );
     assert_eq!(stats["groups"]["groups"], 1148);
 }
 
 #[test]
 fn inspect_shows_parallel_answers() {
-    let Some(out) = hbt_on_real_data(&["data", "inspect", "mlqa-r", "--lang", "hi", "--limit", "2"]) else { return };
+    let Some(out) =
+        hbt_on_real_data(&["data", "inspect", "mlqa-r", "--lang", "hi", "--limit", "2"])
+    else {
+        return;
+    };
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(text.matches("group ").count(), 2, "{text}");
-    assert!(text.contains("[hi] Q:") && text.contains("[en] Q:"), "{text}");
+    assert!(
+        text.contains("[hi] Q:") && text.contains("[en] Q:"),
+        "{text}"
+    );
 }
 
 #[test]
 fn split_check_reports_every_language() {
-    let Some(out) = hbt_on_real_data(&["data", "split-check", "mlqa-r"]) else { return };
+    let Some(out) = hbt_on_real_data(&["data", "split-check", "mlqa-r"]) else {
+        return;
+    };
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
     for lang in ["ar", "de", "en", "es", "hi", "vi", "zh", "all"] {
-        assert!(text.contains(&format!("| {lang} |")), "{lang} missing:\n{text}");
+        assert!(
+            text.contains(&format!("| {lang} |")),
+            "{lang} missing:\n{text}"
+        );
     }
 }
 

@@ -14,21 +14,38 @@ fn data_stage_writes_the_run_folder() {
     let scratch = Scratch::new();
     scratch.experiment("tiny", &tiny_experiment("description = \"tiny\""));
     let out = scratch.hbt(&["experiment", "tiny"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let run = scratch.path("results/tiny/main");
-    for file in ["config.toml", "manifest.json", "tokenizer.json", "data_stats.json", "dev_groups.txt"] {
+    for file in [
+        "config.toml",
+        "manifest.json",
+        "tokenizer.json",
+        "data_stats.json",
+        "dev_groups.txt",
+    ] {
         assert!(run.join(file).is_file(), "{file} missing");
     }
-    let config: toml::Table = toml::from_str(&std::fs::read_to_string(run.join("config.toml")).unwrap()).unwrap();
+    let config: toml::Table =
+        toml::from_str(&std::fs::read_to_string(run.join("config.toml")).unwrap()).unwrap();
     assert_eq!(config["seed"].as_integer(), Some(3));
-    assert_eq!(config["train"]["strategy"].as_str(), Some("hybrid"), "defaults are resolved");
+    assert_eq!(
+        config["train"]["strategy"].as_str(),
+        Some("hybrid"),
+        "defaults are resolved"
+    );
 
     let manifest = read_json(run.join("manifest.json"));
     assert_eq!(manifest["seed"], 3);
     assert_eq!(manifest["experiment"], "tiny");
     let data = manifest["data"].as_array().unwrap();
     assert_eq!(data.len(), 3, "train.jsonl + en.json + de.json: {data:?}");
-    assert!(data.iter().all(|f| f["sha256"].as_str().unwrap().len() == 64));
+    assert!(data
+        .iter()
+        .all(|f| f["sha256"].as_str().unwrap().len() == 64));
     assert_eq!(manifest["stages"][0]["stage"], "data");
 
     let stats = read_json(run.join("data_stats.json"));
@@ -36,7 +53,11 @@ fn data_stage_writes_the_run_folder() {
     assert_eq!(stats["train"][0]["dev_groups"], 2);
     assert_eq!(stats["eval"][0]["languages"]["de"]["questions"], 3);
     assert_eq!(stats["eval"][0]["languages"]["de"]["candidates"], 4);
-    let dev: Vec<String> = std::fs::read_to_string(run.join("dev_groups.txt")).unwrap().lines().map(String::from).collect();
+    let dev: Vec<String> = std::fs::read_to_string(run.join("dev_groups.txt"))
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
     assert_eq!(dev.len(), 2);
 }
 
@@ -57,18 +78,32 @@ fn same_seed_same_split_and_tokenizer() {
 #[test]
 fn sweeps_expand_into_runs_and_check_runs_nothing() {
     let scratch = Scratch::new();
-    let text = format!("{}[sweep]\n\"train.strategy\" = [\"mono\", \"hybrid\"]\n", tiny_experiment(""));
+    let text = format!(
+        "{}[sweep]\n\"train.strategy\" = [\"mono\", \"hybrid\"]\n",
+        tiny_experiment("")
+    );
     scratch.experiment("sw", &text);
     let check = scratch.hbt(&["experiment", "sw", "--check"]);
     assert!(check.status.success());
     let listed = String::from_utf8_lossy(&check.stdout);
-    assert!(listed.contains("strategy-mono") && listed.contains("strategy-hybrid"), "{listed}");
+    assert!(
+        listed.contains("strategy-mono") && listed.contains("strategy-hybrid"),
+        "{listed}"
+    );
     assert!(!scratch.has_results("sw"), "--check writes nothing");
 
-    assert!(scratch.hbt(&["experiment", "experiments/sw.toml"]).status.success());
+    assert!(scratch
+        .hbt(&["experiment", "experiments/sw.toml"])
+        .status
+        .success());
     for run in ["strategy-mono", "strategy-hybrid"] {
-        let config = std::fs::read_to_string(scratch.path(&format!("results/sw/{run}/config.toml"))).unwrap();
-        assert!(config.contains(&format!("strategy = \"{}\"", run.trim_start_matches("strategy-"))));
+        let config =
+            std::fs::read_to_string(scratch.path(&format!("results/sw/{run}/config.toml")))
+                .unwrap();
+        assert!(config.contains(&format!(
+            "strategy = \"{}\"",
+            run.trim_start_matches("strategy-")
+        )));
     }
 }
 
@@ -79,7 +114,12 @@ fn results_dir_flag_beats_the_environment() {
     let env_dir = scratch.path("env-results");
     let flag_dir = scratch.path("flag-results");
     let out = scratch.hbt_env(
-        &["experiment", "tiny", "--results-dir", flag_dir.to_str().unwrap()],
+        &[
+            "experiment",
+            "tiny",
+            "--results-dir",
+            flag_dir.to_str().unwrap(),
+        ],
         &[("HBT_RESULTS_DIR", env_dir.to_str().unwrap())],
     );
     assert!(out.status.success());

@@ -29,7 +29,11 @@ impl LocalServer {
                 };
             }
         });
-        LocalServer { server, thread: Some(thread), url }
+        LocalServer {
+            server,
+            thread: Some(thread),
+            url,
+        }
     }
 }
 
@@ -57,11 +61,23 @@ fn fetch_into_an_empty_folder_from_a_local_server() {
     let scratch = Scratch::new();
     let target = scratch.path("downloaded");
     let out = scratch.hbt_env(
-        &["data", "fetch", "xquad-r", "--data-dir", target.to_str().unwrap()],
+        &[
+            "data",
+            "fetch",
+            "xquad-r",
+            "--data-dir",
+            target.to_str().unwrap(),
+        ],
         &[("HBT_DATA_URL", &server.url), ("HBT_OFFLINE", "0")],
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    for lang in ["ar", "de", "el", "en", "es", "hi", "ru", "th", "tr", "vi", "zh"] {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for lang in [
+        "ar", "de", "el", "en", "es", "hi", "ru", "th", "tr", "vi", "zh",
+    ] {
         let name = format!("xquad-r/{lang}.json");
         assert!(same_bytes(&target.join(&name), &data.join(&name)), "{name}");
     }
@@ -90,15 +106,31 @@ fn a_corrupt_download_is_rejected_and_not_left_behind() {
     let scratch = Scratch::new();
     let target = scratch.path("downloaded");
     let out = scratch.hbt_env(
-        &["data", "fetch", "mlqa-r", "--data-dir", target.to_str().unwrap()],
+        &[
+            "data",
+            "fetch",
+            "mlqa-r",
+            "--data-dir",
+            target.to_str().unwrap(),
+        ],
         &[("HBT_DATA_URL", &server.url), ("HBT_OFFLINE", "0")],
     );
     assert_one_line_error(&out, "de.json");
-    assert!(!target.join("mlqa-r/de.json").exists(), "corrupt file must not be kept");
+    assert!(
+        !target.join("mlqa-r/de.json").exists(),
+        "corrupt file must not be kept"
+    );
     let names: Vec<String> = std::fs::read_dir(target.join("mlqa-r"))
-        .map(|d| d.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
         .unwrap_or_default();
-    assert!(names.iter().all(|n| n.ends_with(".json") && n != "de.json"), "{names:?}");
+    assert!(
+        names.iter().all(|n| n.ends_with(".json") && n != "de.json"),
+        "{names:?}"
+    );
 }
 
 #[test]
@@ -112,10 +144,19 @@ fn an_experiment_downloads_missing_data_before_running() {
     );
     let data_dir = scratch.path("data");
     let out = scratch.hbt_env(
-        &["experiment", "auto", "--data-dir", data_dir.to_str().unwrap()],
+        &[
+            "experiment",
+            "auto",
+            "--data-dir",
+            data_dir.to_str().unwrap(),
+        ],
         &[("HBT_DATA_URL", &server.url), ("HBT_OFFLINE", "0")],
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(data_dir.join("xquad-r/th.json").is_file());
     let stats = std::fs::read_to_string(scratch.path("results/auto/main/data_stats.json")).unwrap();
     let stats: serde_json::Value = serde_json::from_str(&stats).unwrap();

@@ -65,22 +65,35 @@ pub enum DataError {
 impl DataError {
     /// An I/O error on `path`.
     pub fn io(path: &Path, err: std::io::Error) -> Self {
-        DataError::Io { path: path.to_path_buf(), message: err.to_string() }
+        DataError::Io {
+            path: path.to_path_buf(),
+            message: err.to_string(),
+        }
     }
 
     /// A format error in `path`.
     pub fn format(path: &Path, message: impl Into<String>) -> Self {
-        DataError::Format { path: path.to_path_buf(), message: message.into() }
+        DataError::Format {
+            path: path.to_path_buf(),
+            message: message.into(),
+        }
     }
 
     /// An error in one record of `path`.
     pub fn record(path: &Path, record: impl Into<String>, message: impl Into<String>) -> Self {
-        DataError::Record { path: path.to_path_buf(), record: record.into(), message: message.into() }
+        DataError::Record {
+            path: path.to_path_buf(),
+            record: record.into(),
+            message: message.into(),
+        }
     }
 
     /// `path` holds no `what`.
     pub fn empty(path: &Path, what: impl Into<String>) -> Self {
-        DataError::Empty { path: path.to_path_buf(), what: what.into() }
+        DataError::Empty {
+            path: path.to_path_buf(),
+            what: what.into(),
+        }
     }
 }
 

@@ -38,7 +38,9 @@ impl Lang {
                 let b = lower.as_bytes();
                 Ok(Lang([b[0], b[1]]))
             }
-            Err(_) => Err(DataError::UnknownLanguage { code: code.to_string() }),
+            Err(_) => Err(DataError::UnknownLanguage {
+                code: code.to_string(),
+            }),
         }
     }
 

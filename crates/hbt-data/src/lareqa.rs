@@ -32,9 +32,15 @@ pub fn languages_in(dir: &Path) -> Result<Vec<(Lang, PathBuf)>> {
         if path.extension().and_then(|e| e.to_str()) != Some("json") {
             continue;
         }
-        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default();
         let lang = Lang::parse(stem).map_err(|_| {
-            DataError::format(&path, "file name is not a language code (expected e.g. en.json)")
+            DataError::format(
+                &path,
+                "file name is not a language code (expected e.g. en.json)",
+            )
         })?;
         found.push((lang, path));
     }
@@ -52,9 +58,16 @@ pub fn read_lareqa_dir(
     languages: Option<&[Lang]>,
     source: SentenceSource,
 ) -> Result<LareqaDataset> {
-    let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or("dataset").to_string();
+    let name = dir
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("dataset")
+        .to_string();
     if !dir.is_dir() {
-        return Err(DataError::Io { path: dir.to_path_buf(), message: "folder not found".into() });
+        return Err(DataError::Io {
+            path: dir.to_path_buf(),
+            message: "folder not found".into(),
+        });
     }
     let available = languages_in(dir)?;
     let chosen: Vec<(Lang, PathBuf)> = match languages {
@@ -62,14 +75,19 @@ pub fn read_lareqa_dir(
         Some(wanted) => wanted
             .iter()
             .map(|lang| {
-                available.iter().find(|(l, _)| l == lang).cloned().ok_or_else(|| {
-                    let have: Vec<String> = available.iter().map(|(l, _)| l.to_string()).collect();
-                    DataError::Invalid(format!(
-                        "{}: no file for language {lang} (available: {})",
-                        dir.display(),
-                        have.join(", ")
-                    ))
-                })
+                available
+                    .iter()
+                    .find(|(l, _)| l == lang)
+                    .cloned()
+                    .ok_or_else(|| {
+                        let have: Vec<String> =
+                            available.iter().map(|(l, _)| l.to_string()).collect();
+                        DataError::Invalid(format!(
+                            "{}: no file for language {lang} (available: {})",
+                            dir.display(),
+                            have.join(", ")
+                        ))
+                    })
             })
             .collect::<Result<_>>()?,
     };
@@ -77,7 +95,11 @@ pub fn read_lareqa_dir(
         .iter()
         .map(|(lang, path)| read_squad_file(path, *lang, source))
         .collect::<Result<Vec<_>>>()?;
-    Ok(LareqaDataset { name, dir: dir.to_path_buf(), files })
+    Ok(LareqaDataset {
+        name,
+        dir: dir.to_path_buf(),
+        files,
+    })
 }
 
 impl LareqaDataset {
@@ -100,7 +122,10 @@ impl LareqaDataset {
                     };
                     groups
                         .entry(q.id.clone())
-                        .or_insert_with(|| ParallelGroup { id: q.id.clone(), members: BTreeMap::new() })
+                        .or_insert_with(|| ParallelGroup {
+                            id: q.id.clone(),
+                            members: BTreeMap::new(),
+                        })
                         .members
                         .insert(file.lang, member);
                 }

@@ -26,7 +26,11 @@ pub fn read_qa_rows(path: &Path) -> Result<Vec<ParallelGroup>> {
     for name in REQUIRED {
         columns.push(column(name)?);
     }
-    let context = if df.get_column_names().iter().any(|c| c.as_str() == "context") {
+    let context = if df
+        .get_column_names()
+        .iter()
+        .any(|c| c.as_str() == "context")
+    {
         Some(column("context")?)
     } else {
         None
@@ -38,10 +42,17 @@ pub fn read_qa_rows(path: &Path) -> Result<Vec<ParallelGroup>> {
             columns[i][row]
                 .as_deref()
                 .filter(|v| !v.trim().is_empty())
-                .ok_or_else(|| DataError::record(path, &record, format!("`{}` is missing or empty", REQUIRED[i])))
+                .ok_or_else(|| {
+                    DataError::record(
+                        path,
+                        &record,
+                        format!("`{}` is missing or empty", REQUIRED[i]),
+                    )
+                })
         };
         let group_id = field(0)?.to_string();
-        let lang = Lang::parse(field(1)?).map_err(|e| DataError::record(path, &record, e.to_string()))?;
+        let lang =
+            Lang::parse(field(1)?).map_err(|e| DataError::record(path, &record, e.to_string()))?;
         let member = GroupMember {
             question: field(2)?.to_string(),
             answer: field(3)?.to_string(),
@@ -49,7 +60,10 @@ pub fn read_qa_rows(path: &Path) -> Result<Vec<ParallelGroup>> {
         };
         let group = groups
             .entry(group_id.clone())
-            .or_insert_with(|| ParallelGroup { id: group_id.clone(), members: BTreeMap::new() });
+            .or_insert_with(|| ParallelGroup {
+                id: group_id.clone(),
+                members: BTreeMap::new(),
+            });
         if group.members.insert(lang, member).is_some() {
             return Err(DataError::record(
                 path,
@@ -63,14 +77,21 @@ pub fn read_qa_rows(path: &Path) -> Result<Vec<ParallelGroup>> {
 
 fn read_frame(path: &Path) -> Result<DataFrame> {
     let file = File::open(path).map_err(|e| DataError::io(path, e))?;
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or_default();
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default();
     let frame = match ext {
         "parquet" => ParquetReader::new(file).finish(),
-        "jsonl" | "json" | "ndjson" => JsonReader::new(file).with_json_format(JsonFormat::JsonLines).finish(),
+        "jsonl" | "json" | "ndjson" => JsonReader::new(file)
+            .with_json_format(JsonFormat::JsonLines)
+            .finish(),
         other => {
             return Err(DataError::format(
                 path,
-                format!("unsupported extension `{other}` for QA rows (expected .jsonl or .parquet)"),
+                format!(
+                    "unsupported extension `{other}` for QA rows (expected .jsonl or .parquet)"
+                ),
             ))
         }
     };
@@ -81,12 +102,18 @@ fn string_column(path: &Path, df: &DataFrame, name: &str) -> Result<Vec<Option<S
     let column = df
         .column(name)
         .map_err(|_| DataError::format(path, format!("missing column `{name}`")))?;
-    let as_text = column
-        .cast(&DataType::String)
-        .map_err(|e| DataError::format(path, format!("column `{name}`: {}", one_line(&e.to_string()))))?;
-    let values = as_text
-        .str()
-        .map_err(|e| DataError::format(path, format!("column `{name}`: {}", one_line(&e.to_string()))))?;
+    let as_text = column.cast(&DataType::String).map_err(|e| {
+        DataError::format(
+            path,
+            format!("column `{name}`: {}", one_line(&e.to_string())),
+        )
+    })?;
+    let values = as_text.str().map_err(|e| {
+        DataError::format(
+            path,
+            format!("column `{name}`: {}", one_line(&e.to_string())),
+        )
+    })?;
     Ok(values.iter().map(|v| v.map(str::to_string)).collect())
 }
 
@@ -131,7 +158,9 @@ mod tests {
             "answer" => ["Me.", "Ich.", "Because."],
         )
         .unwrap();
-        ParquetWriter::new(File::create(&path).unwrap()).finish(&mut df).unwrap();
+        ParquetWriter::new(File::create(&path).unwrap())
+            .finish(&mut df)
+            .unwrap();
         let jsonl = dir.path().join("rows.jsonl");
         std::fs::write(&jsonl, ROWS).unwrap();
         let mut from_jsonl = read_qa_rows(&jsonl).unwrap();
@@ -148,9 +177,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cases = [
             (ROWS.replace("\"de\"", "\"xx\""), "row 2"),
-            (ROWS.replace("\"Wer?\"", "\"\""), "row 2: `question` is missing"),
-            (ROWS.replace("\"g2\", \"lang\": \"en\"", "\"g1\", \"lang\": \"en\""), "row 3: group g1 already has a en row"),
-            ("{\"group_id\": \"g\", \"lang\": \"en\", \"question\": \"q\"}\n".to_string(), "missing column `answer`"),
+            (
+                ROWS.replace("\"Wer?\"", "\"\""),
+                "row 2: `question` is missing",
+            ),
+            (
+                ROWS.replace("\"g2\", \"lang\": \"en\"", "\"g1\", \"lang\": \"en\""),
+                "row 3: group g1 already has a en row",
+            ),
+            (
+                "{\"group_id\": \"g\", \"lang\": \"en\", \"question\": \"q\"}\n".to_string(),
+                "missing column `answer`",
+            ),
             (String::new(), "rows.jsonl"),
             ("{not json\n".to_string(), "rows.jsonl"),
         ];
@@ -158,11 +196,17 @@ mod tests {
             let path = dir.path().join("rows.jsonl");
             std::fs::write(&path, text).unwrap();
             let err = read_qa_rows(&path).unwrap_err().to_string();
-            assert!(err.contains("rows.jsonl") && err.contains(expected), "{expected}: {err}");
+            assert!(
+                err.contains("rows.jsonl") && err.contains(expected),
+                "{expected}: {err}"
+            );
             assert!(!err.contains('\n'), "one line: {err}");
         }
         let csv = dir.path().join("rows.csv");
         std::fs::write(&csv, "x").unwrap();
-        assert!(read_qa_rows(&csv).unwrap_err().to_string().contains("unsupported extension"));
+        assert!(read_qa_rows(&csv)
+            .unwrap_err()
+            .to_string()
+            .contains("unsupported extension"));
     }
 }

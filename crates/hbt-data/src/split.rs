@@ -18,15 +18,28 @@ pub struct TrainDevSplit {
 /// Splits groups by id: each id gets a pseudo-random key from `seed` and its own text, the
 /// `round(dev_fraction × n)` groups with the smallest keys form the dev part. The split depends
 /// only on the seed and the set of ids, not on their order; both parts keep the input order.
-pub fn split_train_dev(groups: Vec<ParallelGroup>, dev_fraction: f64, seed: u64) -> Result<TrainDevSplit> {
+pub fn split_train_dev(
+    groups: Vec<ParallelGroup>,
+    dev_fraction: f64,
+    seed: u64,
+) -> Result<TrainDevSplit> {
     if !(0.0..1.0).contains(&dev_fraction) {
-        return Err(DataError::Invalid(format!("dev_fraction must be in [0, 1), got {dev_fraction}")));
+        return Err(DataError::Invalid(format!(
+            "dev_fraction must be in [0, 1), got {dev_fraction}"
+        )));
     }
     let n_dev = (dev_fraction * groups.len() as f64).round() as usize;
-    let mut keyed: Vec<(u64, usize)> = groups.iter().enumerate().map(|(i, g)| (group_key(&g.id, seed), i)).collect();
+    let mut keyed: Vec<(u64, usize)> = groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| (group_key(&g.id, seed), i))
+        .collect();
     keyed.sort_unstable();
     let dev_rows: HashSet<usize> = keyed.iter().take(n_dev).map(|&(_, i)| i).collect();
-    let mut split = TrainDevSplit { train: Vec::new(), dev: Vec::new() };
+    let mut split = TrainDevSplit {
+        train: Vec::new(),
+        dev: Vec::new(),
+    };
     for (i, group) in groups.into_iter().enumerate() {
         if dev_rows.contains(&i) {
             split.dev.push(group);
@@ -63,7 +76,11 @@ pub fn check_zero_shot<'a>(
     eval_ids: impl IntoIterator<Item = &'a str>,
 ) -> Result<()> {
     let eval_ids: HashSet<&str> = eval_ids.into_iter().collect();
-    let overlap: Vec<&str> = train.iter().map(|g| g.id.as_str()).filter(|id| eval_ids.contains(id)).collect();
+    let overlap: Vec<&str> = train
+        .iter()
+        .map(|g| g.id.as_str())
+        .filter(|id| eval_ids.contains(id))
+        .collect();
     match overlap.first() {
         None => Ok(()),
         Some(example) => Err(DataError::Invalid(format!(
@@ -80,7 +97,12 @@ mod tests {
     use super::*;
 
     fn groups(n: usize) -> Vec<ParallelGroup> {
-        (0..n).map(|i| ParallelGroup { id: format!("q{i}"), members: BTreeMap::new() }).collect()
+        (0..n)
+            .map(|i| ParallelGroup {
+                id: format!("q{i}"),
+                members: BTreeMap::new(),
+            })
+            .collect()
     }
 
     fn ids(groups: &[ParallelGroup]) -> Vec<String> {
@@ -117,7 +139,10 @@ mod tests {
     #[test]
     fn train_and_dev_are_disjoint_and_complete() {
         let split = split_train_dev(groups(50), 0.3, 3).unwrap();
-        let mut all: Vec<String> = ids(&split.train).into_iter().chain(ids(&split.dev)).collect();
+        let mut all: Vec<String> = ids(&split.train)
+            .into_iter()
+            .chain(ids(&split.dev))
+            .collect();
         all.sort();
         let mut expected = ids(&groups(50));
         expected.sort();
@@ -132,7 +157,9 @@ mod tests {
 
     #[test]
     fn overlap_with_evaluation_is_refused() {
-        let err = check_zero_shot(&groups(3), "xquad-r", ["q2", "zz"]).unwrap_err().to_string();
+        let err = check_zero_shot(&groups(3), "xquad-r", ["q2", "zz"])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("xquad-r") && err.contains("q2"), "{err}");
         assert!(check_zero_shot(&groups(3), "xquad-r", ["zz"]).is_ok());
     }

@@ -121,13 +121,21 @@ pub fn read_squad_file(path: &Path, lang: Lang, source: SentenceSource) -> Resul
             let paragraph = check_paragraph(path, &where_, article.title.clone(), para, source)?;
             for q in &paragraph.questions {
                 if !seen.insert(q.id.clone()) {
-                    return Err(DataError::record(path, format!("question {}", q.id), "duplicate question id"));
+                    return Err(DataError::record(
+                        path,
+                        format!("question {}", q.id),
+                        "duplicate question id",
+                    ));
                 }
             }
             paragraphs.push(paragraph);
         }
     }
-    let file = SquadFile { path: path.to_path_buf(), lang, paragraphs };
+    let file = SquadFile {
+        path: path.to_path_buf(),
+        lang,
+        paragraphs,
+    };
     if file.question_count() == 0 {
         return Err(DataError::empty(path, "questions"));
     }
@@ -148,21 +156,30 @@ fn check_paragraph(
                 return Err(DataError::record(
                     path,
                     where_,
-                    format!("{} sentences but {} sentence_breaks", sentences.len(), breaks.len()),
+                    format!(
+                        "{} sentences but {} sentence_breaks",
+                        sentences.len(),
+                        breaks.len()
+                    ),
                 ));
             }
             if let Some(&(s, e)) = breaks.iter().find(|&&(s, e)| s > e || e > char_len) {
                 return Err(DataError::record(
                     path,
                     where_,
-                    format!("sentence break [{s}, {e}] outside the context ({char_len} characters)"),
+                    format!(
+                        "sentence break [{s}, {e}] outside the context ({char_len} characters)"
+                    ),
                 ));
             }
             (sentences, breaks)
         }
         _ => {
             let breaks = split_sentences(&para.context);
-            let sentences = breaks.iter().map(|&(s, e)| char_slice(&para.context, s, e)).collect();
+            let sentences = breaks
+                .iter()
+                .map(|&(s, e)| char_slice(&para.context, s, e))
+                .collect();
             (sentences, breaks)
         }
     };
@@ -181,7 +198,10 @@ fn check_paragraph(
                 DataError::record(
                     path,
                     &record,
-                    format!("answer_start {} lies in no sentence of {where_}", answer.answer_start),
+                    format!(
+                        "answer_start {} lies in no sentence of {where_}",
+                        answer.answer_start
+                    ),
                 )
             })?;
         if qa.question.trim().is_empty() {
@@ -194,12 +214,21 @@ fn check_paragraph(
             answer_text: answer.text,
         });
     }
-    Ok(SquadParagraph { title, context: para.context, sentences, breaks, questions })
+    Ok(SquadParagraph {
+        title,
+        context: para.context,
+        sentences,
+        breaks,
+        questions,
+    })
 }
 
 /// The characters `[start, end)` of `text` (offsets in Unicode scalar values).
 pub fn char_slice(text: &str, start: usize, end: usize) -> String {
-    text.chars().skip(start).take(end.saturating_sub(start)).collect()
+    text.chars()
+        .skip(start)
+        .take(end.saturating_sub(start))
+        .collect()
 }
 
 #[cfg(test)]
@@ -217,7 +246,9 @@ mod tests {
     }
 
     fn paragraph(qas: &str, extra: &str) -> String {
-        format!(r#"{{"data": [{{"title": "t", "paragraphs": [{{"context": "Héllo there. Bye now.", "qas": [{qas}]{extra}}}]}}]}}"#)
+        format!(
+            r#"{{"data": [{{"title": "t", "paragraphs": [{{"context": "Héllo there. Bye now.", "qas": [{qas}]{extra}}}]}}]}}"#
+        )
     }
 
     #[test]
@@ -225,7 +256,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let qas = r#"{"id": "q1", "question": "Who leaves?", "answers": [{"answer_start": 13, "text": "Bye"}]}"#;
         let extra = r#", "sentences": ["Héllo there.", "Bye now."], "sentence_breaks": [[0, 12], [13, 21]]"#;
-        let file = read_squad_file(&write(dir.path(), &paragraph(qas, extra)), en(), SentenceSource::ShippedOrSplitter).unwrap();
+        let file = read_squad_file(
+            &write(dir.path(), &paragraph(qas, extra)),
+            en(),
+            SentenceSource::ShippedOrSplitter,
+        )
+        .unwrap();
         let para = &file.paragraphs[0];
         assert_eq!(para.questions[0].answer_sentence, 1);
         assert_eq!(file.sentence_count(), 2);
@@ -235,8 +271,14 @@ mod tests {
     #[test]
     fn files_without_sentence_fields_use_the_splitter() {
         let dir = tempfile::tempdir().unwrap();
-        let qas = r#"{"id": "q1", "question": "Who?", "answers": [{"answer_start": 0, "text": "H"}]}"#;
-        let file = read_squad_file(&write(dir.path(), &paragraph(qas, "")), en(), SentenceSource::ShippedOrSplitter).unwrap();
+        let qas =
+            r#"{"id": "q1", "question": "Who?", "answers": [{"answer_start": 0, "text": "H"}]}"#;
+        let file = read_squad_file(
+            &write(dir.path(), &paragraph(qas, "")),
+            en(),
+            SentenceSource::ShippedOrSplitter,
+        )
+        .unwrap();
         let para = &file.paragraphs[0];
         assert_eq!(para.breaks, split_sentences(&para.context));
         assert_eq!(para.sentences.len(), para.breaks.len());
@@ -246,9 +288,15 @@ mod tests {
     fn bad_records_name_the_file_and_the_question() {
         let dir = tempfile::tempdir().unwrap();
         let cases = [
-            (paragraph(r#"{"id": "q9", "question": "?", "answers": []}"#, ""), "question q9: no answers"),
             (
-                paragraph(r#"{"id": "q8", "question": "Where?", "answers": [{"answer_start": 99}]}"#, ""),
+                paragraph(r#"{"id": "q9", "question": "?", "answers": []}"#, ""),
+                "question q9: no answers",
+            ),
+            (
+                paragraph(
+                    r#"{"id": "q8", "question": "Where?", "answers": [{"answer_start": 99}]}"#,
+                    "",
+                ),
                 "question q8: answer_start 99",
             ),
             (
@@ -269,10 +317,17 @@ mod tests {
             (r#"{"data": []}"#.to_string(), "no questions"),
         ];
         for (text, expected) in cases {
-            let err = read_squad_file(&write(dir.path(), &text), en(), SentenceSource::ShippedOrSplitter)
-                .unwrap_err()
-                .to_string();
-            assert!(err.contains("en.json") && err.contains(expected), "{expected}: {err}");
+            let err = read_squad_file(
+                &write(dir.path(), &text),
+                en(),
+                SentenceSource::ShippedOrSplitter,
+            )
+            .unwrap_err()
+            .to_string();
+            assert!(
+                err.contains("en.json") && err.contains(expected),
+                "{expected}: {err}"
+            );
             assert!(!err.contains('\n'), "one line: {err}");
         }
     }

@@ -36,9 +36,15 @@ pub struct GroupSummary {
 impl GroupSummary {
     /// Summarises a set of groups.
     pub fn of(groups: &[ParallelGroup]) -> GroupSummary {
-        let mut summary = GroupSummary { groups: groups.len(), ..Default::default() };
+        let mut summary = GroupSummary {
+            groups: groups.len(),
+            ..Default::default()
+        };
         for group in groups {
-            *summary.by_language_count.entry(group.members.len()).or_default() += 1;
+            *summary
+                .by_language_count
+                .entry(group.members.len())
+                .or_default() += 1;
             for lang in group.languages() {
                 *summary.per_language.entry(lang).or_default() += 1;
             }

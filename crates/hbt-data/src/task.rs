@@ -69,13 +69,27 @@ impl QaTask {
                 let first = pool.candidates.len();
                 pool.contexts.push(para.context.clone());
                 for (s, text) in para.sentences.iter().enumerate() {
-                    let id = CandidateId { lang: file.lang, paragraph: p, sentence: s };
-                    pool.candidates.push(Candidate { id, text: text.clone() });
+                    let id = CandidateId {
+                        lang: file.lang,
+                        paragraph: p,
+                        sentence: s,
+                    };
+                    pool.candidates.push(Candidate {
+                        id,
+                        text: text.clone(),
+                    });
                 }
                 for q in &para.questions {
                     let answer = first + q.answer_sentence;
-                    answers_by_group.entry(q.id.clone()).or_default().push((file.lang, answer));
-                    pool.questions.push(TaskQuestion { group_id: q.id.clone(), text: q.text.clone(), answer });
+                    answers_by_group
+                        .entry(q.id.clone())
+                        .or_default()
+                        .push((file.lang, answer));
+                    pool.questions.push(TaskQuestion {
+                        group_id: q.id.clone(),
+                        text: q.text.clone(),
+                        answer,
+                    });
                 }
             }
             pools.insert(file.lang, pool);
@@ -83,7 +97,11 @@ impl QaTask {
         for answers in answers_by_group.values_mut() {
             answers.sort();
         }
-        QaTask { name: name.to_string(), pools, answers_by_group }
+        QaTask {
+            name: name.to_string(),
+            pools,
+            answers_by_group,
+        }
     }
 
     /// The task's languages, sorted.
@@ -94,7 +112,10 @@ impl QaTask {
     /// The answer sentences of a group in every language it exists in, as
     /// (language, index into that language's candidates), sorted by language.
     pub fn answers_of(&self, group_id: &str) -> &[(Lang, usize)] {
-        self.answers_by_group.get(group_id).map(Vec::as_slice).unwrap_or(&[])
+        self.answers_by_group
+            .get(group_id)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
     }
 
     /// The text a candidate is encoded as: the sentence alone, or the sentence followed by
@@ -103,7 +124,10 @@ impl QaTask {
         let pool = &self.pools[&lang];
         let candidate = &pool.candidates[index];
         if with_context {
-            format!("{} {}", candidate.text, pool.contexts[candidate.id.paragraph])
+            format!(
+                "{} {}",
+                candidate.text, pool.contexts[candidate.id.paragraph]
+            )
         } else {
             candidate.text.clone()
         }

@@ -12,8 +12,8 @@ use tokenizers::normalizers::unicode::NFC;
 use tokenizers::pre_tokenizers::byte_level::ByteLevel;
 use tokenizers::processors::roberta::RobertaProcessing;
 use tokenizers::{
-    AddedToken, DecoderWrapper, NormalizerWrapper, PostProcessorWrapper, PreTokenizerWrapper, Tokenizer,
-    TokenizerBuilder, TruncationParams,
+    AddedToken, DecoderWrapper, NormalizerWrapper, PostProcessorWrapper, PreTokenizerWrapper,
+    Tokenizer, TokenizerBuilder, TruncationParams,
 };
 
 use crate::error::{DataError, Result};
@@ -62,7 +62,12 @@ impl TextTokenizer {
             .vocab_size(vocab_size)
             .min_frequency(2)
             .show_progress(false)
-            .special_tokens(SPECIAL_TOKENS.iter().map(|t| AddedToken::from(*t, true)).collect())
+            .special_tokens(
+                SPECIAL_TOKENS
+                    .iter()
+                    .map(|t| AddedToken::from(*t, true))
+                    .collect(),
+            )
             .initial_alphabet(ByteLevel::alphabet().into_iter().collect())
             .build();
         let mut builder: tokenizers::TokenizerImpl<
@@ -76,12 +81,16 @@ impl TextTokenizer {
             .with_normalizer(Some(NFC.into()))
             .with_pre_tokenizer(Some(ByteLevel::new(true, true, true).into()))
             .with_post_processor(Some(
-                RobertaProcessing::new(("</s>".into(), 2), ("<s>".into(), 0)).add_prefix_space(true).into(),
+                RobertaProcessing::new(("</s>".into(), 2), ("<s>".into(), 0))
+                    .add_prefix_space(true)
+                    .into(),
             ))
             .with_decoder(Some(ByteLevelDecoder::default().into()))
             .build()
             .map_err(|e| DataError::Tokenizer(e.to_string()))?;
-        builder.train(&mut trainer, texts).map_err(|e| DataError::Tokenizer(e.to_string()))?;
+        builder
+            .train(&mut trainer, texts)
+            .map_err(|e| DataError::Tokenizer(e.to_string()))?;
         let inner: Tokenizer = builder.into();
         TextTokenizer::from_tokenizer(inner, max_len, Path::new("(trained)"))
     }
@@ -89,36 +98,57 @@ impl TextTokenizer {
     /// Loads a Hugging Face `tokenizer.json`.
     pub fn load(path: &Path, max_len: usize) -> Result<TextTokenizer> {
         if !path.is_file() {
-            return Err(DataError::Io { path: path.to_path_buf(), message: "file not found".into() });
+            return Err(DataError::Io {
+                path: path.to_path_buf(),
+                message: "file not found".into(),
+            });
         }
         let inner = Tokenizer::from_file(path)
             .map_err(|e| DataError::format(path, format!("not a tokenizer.json: {e}")))?;
         TextTokenizer::from_tokenizer(inner, max_len, path)
     }
 
-    fn from_tokenizer(mut inner: Tokenizer, max_len: usize, origin: &Path) -> Result<TextTokenizer> {
+    fn from_tokenizer(
+        mut inner: Tokenizer,
+        max_len: usize,
+        origin: &Path,
+    ) -> Result<TextTokenizer> {
         if max_len < 3 {
-            return Err(DataError::Invalid(format!("max_len must be at least 3, got {max_len}")));
+            return Err(DataError::Invalid(format!(
+                "max_len must be at least 3, got {max_len}"
+            )));
         }
         let pad_id = match inner.get_padding() {
             Some(padding) => padding.pad_id,
             None => PAD_NAMES
                 .iter()
                 .find_map(|name| inner.token_to_id(name))
-                .ok_or_else(|| DataError::format(origin, "tokenizer has no pad token (<pad> or [PAD])"))?,
+                .ok_or_else(|| {
+                    DataError::format(origin, "tokenizer has no pad token (<pad> or [PAD])")
+                })?,
         };
         inner.with_padding(None);
         inner
-            .with_truncation(Some(TruncationParams { max_length: max_len, ..Default::default() }))
+            .with_truncation(Some(TruncationParams {
+                max_length: max_len,
+                ..Default::default()
+            }))
             .map_err(|e| DataError::Tokenizer(e.to_string()))?;
-        Ok(TextTokenizer { inner, pad_id, max_len })
+        Ok(TextTokenizer {
+            inner,
+            pad_id,
+            max_len,
+        })
     }
 
     /// Saves the tokenizer as a Hugging Face `tokenizer.json` (written to a temporary file in
     /// the same folder, then renamed).
     pub fn save(&self, path: &Path) -> Result<()> {
         let tmp = path.with_extension("json.tmp");
-        self.inner.save(&tmp, false).map_err(|e| DataError::Io { path: tmp.clone(), message: e.to_string() })?;
+        self.inner.save(&tmp, false).map_err(|e| DataError::Io {
+            path: tmp.clone(),
+            message: e.to_string(),
+        })?;
         std::fs::rename(&tmp, path).map_err(|e| DataError::io(path, e))
     }
 
@@ -139,18 +169,26 @@ impl TextTokenizer {
 
     /// Encodes one text (with special tokens, truncated to `max_len`).
     pub fn encode(&self, text: &str) -> Result<Vec<u32>> {
-        let encoding = self.inner.encode(text, true).map_err(|e| DataError::Tokenizer(e.to_string()))?;
+        let encoding = self
+            .inner
+            .encode(text, true)
+            .map_err(|e| DataError::Tokenizer(e.to_string()))?;
         Ok(encoding.get_ids().to_vec())
     }
 
     /// Decodes ids back to text, skipping special tokens.
     pub fn decode(&self, ids: &[u32]) -> Result<String> {
-        self.inner.decode(ids, true).map_err(|e| DataError::Tokenizer(e.to_string()))
+        self.inner
+            .decode(ids, true)
+            .map_err(|e| DataError::Tokenizer(e.to_string()))
     }
 
     /// Encodes texts and pads them to the longest one.
     pub fn encode_batch(&self, texts: &[&str]) -> Result<TokenBatch> {
-        let encoded = texts.iter().map(|t| self.encode(t)).collect::<Result<Vec<_>>>()?;
+        let encoded = texts
+            .iter()
+            .map(|t| self.encode(t))
+            .collect::<Result<Vec<_>>>()?;
         let len = encoded.iter().map(Vec::len).max().unwrap_or(0);
         let mut batch = TokenBatch {
             ids: Vec::with_capacity(texts.len() * len),
@@ -160,8 +198,13 @@ impl TextTokenizer {
         };
         for ids in encoded {
             let padding = len - ids.len();
-            batch.attention_mask.extend(std::iter::repeat_n(1, ids.len()).chain(std::iter::repeat_n(0, padding)));
-            batch.ids.extend(ids.into_iter().chain(std::iter::repeat_n(self.pad_id, padding)));
+            batch
+                .attention_mask
+                .extend(std::iter::repeat_n(1, ids.len()).chain(std::iter::repeat_n(0, padding)));
+            batch.ids.extend(
+                ids.into_iter()
+                    .chain(std::iter::repeat_n(self.pad_id, padding)),
+            );
         }
         Ok(batch)
     }
@@ -178,7 +221,9 @@ mod tests {
             "La defensa de los Panthers cedió solo 308 puntos.",
             "The quick brown fox jumps over the lazy dog.",
         ];
-        (0..20).flat_map(|_| lines.iter().map(|s| s.to_string())).collect()
+        (0..20)
+            .flat_map(|_| lines.iter().map(|s| s.to_string()))
+            .collect()
     }
 
     fn trained(max_len: usize) -> TextTokenizer {
@@ -191,7 +236,10 @@ mod tests {
         let ids = tok.encode("The Panthers gave up 308 points.").unwrap();
         assert_eq!(ids.first(), Some(&0), "starts with <s>");
         assert_eq!(ids.last(), Some(&2), "ends with </s>");
-        assert_eq!(tok.decode(&ids).unwrap().trim(), "The Panthers gave up 308 points.");
+        assert_eq!(
+            tok.decode(&ids).unwrap().trim(),
+            "The Panthers gave up 308 points."
+        );
     }
 
     #[test]
@@ -208,7 +256,9 @@ mod tests {
     #[test]
     fn batches_are_truncated_and_padded_to_the_longest() {
         let tok = trained(8);
-        let batch = tok.encode_batch(&["a", "The quick brown fox jumps over the lazy dog."]).unwrap();
+        let batch = tok
+            .encode_batch(&["a", "The quick brown fox jumps over the lazy dog."])
+            .unwrap();
         assert_eq!(batch.batch, 2);
         assert_eq!(batch.len, 8, "truncated to max_len");
         assert_eq!(batch.ids[15], 2, "truncation of the long row keeps </s>");

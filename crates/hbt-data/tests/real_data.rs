@@ -30,14 +30,22 @@ fn stats(name: &str) -> Option<DatasetStats> {
 }
 
 fn table(stats: &DatasetStats) -> BTreeMap<String, (usize, usize)> {
-    stats.languages.iter().map(|l| (l.lang.to_string(), (l.questions, l.candidates))).collect()
+    stats
+        .languages
+        .iter()
+        .map(|l| (l.lang.to_string(), (l.questions, l.candidates)))
+        .collect()
 }
 
 #[test]
 fn xquad_r_matches_the_published_table() {
-    let Some(stats) = stats("xquad-r") else { return };
-    let expected: BTreeMap<String, (usize, usize)> =
-        PUBLISHED.iter().map(|&(l, q, c, _, _)| (l.to_string(), (q, c))).collect();
+    let Some(stats) = stats("xquad-r") else {
+        return;
+    };
+    let expected: BTreeMap<String, (usize, usize)> = PUBLISHED
+        .iter()
+        .map(|&(l, q, c, _, _)| (l.to_string(), (q, c)))
+        .collect();
     assert_eq!(table(&stats), expected);
     assert_eq!(stats.groups.groups, 1190);
     assert_eq!(stats.groups.by_language_count, BTreeMap::from([(11, 1190)]));
@@ -62,8 +70,15 @@ fn mlqa_r_matches_the_published_table() {
 
 #[test]
 fn answers_are_the_sentences_holding_answer_start() {
-    let Some(dir) = hbt_data::testdata::real_data_dir() else { return };
-    let dataset = read_lareqa_dir(&dir.join("xquad-r"), None, SentenceSource::ShippedOrSplitter).unwrap();
+    let Some(dir) = hbt_data::testdata::real_data_dir() else {
+        return;
+    };
+    let dataset = read_lareqa_dir(
+        &dir.join("xquad-r"),
+        None,
+        SentenceSource::ShippedOrSplitter,
+    )
+    .unwrap();
     let task = dataset.task();
     let en = &task.pools[&Lang::parse("en").unwrap()];
     // First question of the English file (hand-checked against en.json).

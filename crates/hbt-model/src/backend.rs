@@ -50,7 +50,9 @@ impl FromStr for BackendKind {
             "flex" => Ok(BackendKind::Flex),
             "ndarray" => Ok(BackendKind::NdArray),
             "cuda" => Ok(BackendKind::Cuda),
-            other => Err(format!("unknown backend `{other}` (expected flex, ndarray or cuda)")),
+            other => Err(format!(
+                "unknown backend `{other}` (expected flex, ndarray or cuda)"
+            )),
         }
     }
 }
@@ -63,7 +65,8 @@ impl fmt::Display for BackendKind {
 
 /// Whether the backend called `name` is known and compiled into this binary.
 pub fn is_compiled(name: &str) -> bool {
-    name.parse::<BackendKind>().is_ok_and(BackendKind::is_compiled)
+    name.parse::<BackendKind>()
+        .is_ok_and(BackendKind::is_compiled)
 }
 
 #[cfg(test)]
@@ -83,7 +86,10 @@ mod tests {
     #[test]
     fn cpu_backends_compute_the_same_product() {
         assert_eq!(matmul_on::<FlexBackend>(), vec![58.0, 64.0, 139.0, 154.0]);
-        assert_eq!(matmul_on::<NdArrayBackend>(), vec![58.0, 64.0, 139.0, 154.0]);
+        assert_eq!(
+            matmul_on::<NdArrayBackend>(),
+            vec![58.0, 64.0, 139.0, 154.0]
+        );
     }
 
     #[test]
@@ -91,6 +97,9 @@ mod tests {
         assert!(is_compiled("flex") && is_compiled("ndarray"));
         assert_eq!(is_compiled("cuda"), cfg!(feature = "cuda"));
         assert!(!is_compiled("tpu"));
-        assert_eq!("ndarray".parse::<BackendKind>().unwrap().to_string(), "ndarray");
+        assert_eq!(
+            "ndarray".parse::<BackendKind>().unwrap().to_string(),
+            "ndarray"
+        );
     }
 }

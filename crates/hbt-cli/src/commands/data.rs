@@ -18,7 +18,11 @@ pub fn run(command: DataCommand, locations: &Locations) -> Result<()> {
     match command {
         DataCommand::Stats { dataset, json } => stats(&dataset, json, locations),
         DataCommand::Fetch { dataset } => fetch_named(&dataset, locations),
-        DataCommand::Inspect { dataset, lang, limit } => inspect(&dataset, lang.as_deref(), limit, locations),
+        DataCommand::Inspect {
+            dataset,
+            lang,
+            limit,
+        } => inspect(&dataset, lang.as_deref(), limit, locations),
         DataCommand::SplitCheck { dataset } => split_check(&dataset, locations),
     }
 }
@@ -34,16 +38,26 @@ fn load(reference: &str, locations: &Locations, source: SentenceSource) -> Resul
 }
 
 fn stats(reference: &str, as_json: bool, locations: &Locations) -> Result<()> {
-    let stats = DatasetStats::of(&load(reference, locations, SentenceSource::ShippedOrSplitter)?);
+    let stats = DatasetStats::of(&load(
+        reference,
+        locations,
+        SentenceSource::ShippedOrSplitter,
+    )?);
     if as_json {
         println!("{}", serde_json::to_string_pretty(&stats)?);
         return Ok(());
     }
-    println!("{}: questions and candidate sentences per language\n", stats.name);
+    println!(
+        "{}: questions and candidate sentences per language\n",
+        stats.name
+    );
     println!("| lang | questions | candidates | paragraphs |");
     println!("|------|-----------|------------|------------|");
     for l in &stats.languages {
-        println!("| {} | {} | {} | {} |", l.lang, l.questions, l.candidates, l.paragraphs);
+        println!(
+            "| {} | {} | {} | {} |",
+            l.lang, l.questions, l.candidates, l.paragraphs
+        );
     }
     let q: usize = stats.languages.iter().map(|l| l.questions).sum();
     let c: usize = stats.languages.iter().map(|l| l.candidates).sum();
@@ -60,11 +74,20 @@ fn stats(reference: &str, as_json: bool, locations: &Locations) -> Result<()> {
 
 fn fetch_named(name: &str, locations: &Locations) -> Result<()> {
     let manifests = fetch::manifests()?;
-    let chosen: Vec<_> = if name == "all" { manifests } else { vec![fetch::manifest(name)?] };
+    let chosen: Vec<_> = if name == "all" {
+        manifests
+    } else {
+        vec![fetch::manifest(name)?]
+    };
     for manifest in chosen {
         let mut report = fetch_reporter(&manifest.name);
-        let done = fetch::fetch_dataset(&manifest, &locations.data_dir, locations.base_url.as_deref(), &mut report)
-            .with_context(|| format!("fetching {}", manifest.name))?;
+        let done = fetch::fetch_dataset(
+            &manifest,
+            &locations.data_dir,
+            locations.base_url.as_deref(),
+            &mut report,
+        )
+        .with_context(|| format!("fetching {}", manifest.name))?;
         println!(
             "{}: {} downloaded, {} already present, all sha256 verified, in {} ({})",
             manifest.name,
@@ -86,7 +109,10 @@ fn inspect(reference: &str, lang: Option<&str>, limit: usize, locations: &Locati
         }
     }
     let groups = dataset.groups();
-    let shown = groups.iter().filter(|g| lang.is_none_or(|l| g.members.contains_key(&l))).take(limit);
+    let shown = groups
+        .iter()
+        .filter(|g| lang.is_none_or(|l| g.members.contains_key(&l)))
+        .take(limit);
     for group in shown {
         println!("group {} ({} languages)", group.id, group.members.len());
         for (l, member) in &group.members {

@@ -28,7 +28,12 @@ pub fn run(args: &ExperimentArgs, locations: &Locations) -> Result<()> {
     }
     let total = experiment.runs.len();
     for (i, spec) in experiment.runs.iter().enumerate() {
-        eprintln!("== {} run {}/{total}: {} ==", experiment.name, i + 1, spec.name);
+        eprintln!(
+            "== {} run {}/{total}: {} ==",
+            experiment.name,
+            i + 1,
+            spec.name
+        );
         let target = run_one(&experiment.name, spec, locations)?;
         println!("{}", target.display());
     }
@@ -51,12 +56,18 @@ fn check_backend(spec: &RunSpec) -> Result<()> {
 fn run_one(experiment: &str, spec: &RunSpec, locations: &Locations) -> Result<std::path::PathBuf> {
     let started = SystemTime::now();
     let run_dir = RunDir::create(&locations.results_dir, experiment, &spec.name)?;
-    run_dir.write("config.toml", toml::to_string_pretty(&spec.config)?.as_bytes())?;
+    run_dir.write(
+        "config.toml",
+        toml::to_string_pretty(&spec.config)?.as_bytes(),
+    )?;
     let mut stages_run = Vec::new();
 
     let clock = std::time::Instant::now();
     let prepared = stages::data::run(&spec.config, locations, &run_dir)?;
-    stages_run.push(StageTime { stage: "data".into(), seconds: clock.elapsed().as_secs_f64() });
+    stages_run.push(StageTime {
+        stage: "data".into(),
+        seconds: clock.elapsed().as_secs_f64(),
+    });
 
     let (git_commit, git_dirty) = git_state();
     let manifest = RunManifest {
@@ -74,6 +85,9 @@ fn run_one(experiment: &str, spec: &RunSpec, locations: &Locations) -> Result<st
         data: prepared.files,
         stages: stages_run,
     };
-    run_dir.write("manifest.json", serde_json::to_string_pretty(&manifest)?.as_bytes())?;
+    run_dir.write(
+        "manifest.json",
+        serde_json::to_string_pretty(&manifest)?.as_bytes(),
+    )?;
     run_dir.commit()
 }

@@ -49,7 +49,11 @@ pub fn find_experiment(name_or_path: &str, experiments_dir: &Path) -> Result<Pat
     bail!(
         "unknown experiment `{name_or_path}`: no {} (known: {})",
         path.display(),
-        if known.is_empty() { "none".to_string() } else { known.join(", ") }
+        if known.is_empty() {
+            "none".to_string()
+        } else {
+            known.join(", ")
+        }
     )
 }
 
@@ -69,7 +73,11 @@ fn list_experiments(dir: &Path) -> Vec<String> {
 
 /// Loads, merges, expands and validates an experiment file.
 pub fn load_experiment(path: &Path) -> Result<Experiment> {
-    let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or("experiment").to_string();
+    let name = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("experiment")
+        .to_string();
     let (mut table, sweep) = read_chain(path, &mut Vec::new())?;
     table.remove("sweep");
     let combos = expand_sweep(path, &sweep)?;
@@ -80,10 +88,19 @@ pub fn load_experiment(path: &Path) -> Result<Experiment> {
             set_dotted(&mut run_table, key, value.clone());
         }
         let config = to_config(path, run_table).with_context(|| sweep_context(&combo))?;
-        validate(&config).with_context(|| format!("{}{}", path.display(), sweep_context(&combo)))?;
-        runs.push(RunSpec { name: run_name(&combo), config, sweep: combo });
+        validate(&config)
+            .with_context(|| format!("{}{}", path.display(), sweep_context(&combo)))?;
+        runs.push(RunSpec {
+            name: run_name(&combo),
+            config,
+            sweep: combo,
+        });
     }
-    Ok(Experiment { name, path: path.to_path_buf(), runs })
+    Ok(Experiment {
+        name,
+        path: path.to_path_buf(),
+        runs,
+    })
 }
 
 fn sweep_context(combo: &[(String, Value)]) -> String {
@@ -96,25 +113,43 @@ fn sweep_context(combo: &[(String, Value)]) -> String {
 
 /// Reads `path` and its `extends` ancestors; returns the merged table and merged sweep.
 fn read_chain(path: &Path, seen: &mut Vec<PathBuf>) -> Result<(Table, Table)> {
-    let canonical = path.canonicalize().with_context(|| format!("{}: cannot read", path.display()))?;
+    let canonical = path
+        .canonicalize()
+        .with_context(|| format!("{}: cannot read", path.display()))?;
     if seen.contains(&canonical) {
         bail!("{}: `extends` forms a cycle", path.display());
     }
     seen.push(canonical);
-    let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read", path.display()))?;
     let mut table: Table = toml::from_str(&text).map_err(|e| {
-        let line = e.span().map(|s| format!("line {}: ", text[..s.start].lines().count().max(1))).unwrap_or_default();
-        anyhow::anyhow!("{}: {line}invalid TOML: {}", path.display(), e.message().trim())
+        let line = e
+            .span()
+            .map(|s| format!("line {}: ", text[..s.start].lines().count().max(1)))
+            .unwrap_or_default();
+        anyhow::anyhow!(
+            "{}: {line}invalid TOML: {}",
+            path.display(),
+            e.message().trim().replace('\n', "; ")
+        )
     })?;
     let extends = match table.remove("extends") {
         None => None,
         Some(Value::String(s)) => Some(s),
-        Some(other) => bail!("{}: key `extends`: expected a file name, got {}", path.display(), other.type_str()),
+        Some(other) => bail!(
+            "{}: key `extends`: expected a file name, got {}",
+            path.display(),
+            other.type_str()
+        ),
     };
     let sweep = match table.remove("sweep") {
         None => Table::new(),
         Some(Value::Table(t)) => flatten_sweep(path, "", t)?,
-        Some(other) => bail!("{}: key `sweep`: expected a table, got {}", path.display(), other.type_str()),
+        Some(other) => bail!(
+            "{}: key `sweep`: expected a table, got {}",
+            path.display(),
+            other.type_str()
+        ),
     };
     // Check this file on its own, so an error names the file that holds it.
     to_config(path, table.clone())?;
@@ -126,7 +161,11 @@ fn read_chain(path: &Path, seen: &mut Vec<PathBuf>) -> Result<(Table, Table)> {
     };
     let parent_path = path.parent().unwrap_or(Path::new(".")).join(&parent);
     if !parent_path.is_file() {
-        bail!("{}: key `extends`: {} not found", path.display(), parent_path.display());
+        bail!(
+            "{}: key `extends`: {} not found",
+            path.display(),
+            parent_path.display()
+        );
     }
     let (mut merged, mut merged_sweep) = read_chain(&parent_path, seen)?;
     merge(&mut merged, table);
@@ -138,7 +177,12 @@ fn read_chain(path: &Path, seen: &mut Vec<PathBuf>) -> Result<(Table, Table)> {
 fn to_config(path: &Path, table: Table) -> Result<ExperimentConfig> {
     serde_path_to_error::deserialize(Value::Table(table)).map_err(|e| {
         let key = e.path().to_string();
-        let message = e.into_inner().to_string().replace('\n', " ");
+        let message = e
+            .into_inner()
+            .to_string()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         if key == "." {
             anyhow::anyhow!("{}: {}", path.display(), message.trim())
         } else {
@@ -151,13 +195,20 @@ fn to_config(path: &Path, table: Table) -> Result<ExperimentConfig> {
 fn flatten_sweep(path: &Path, prefix: &str, table: Table) -> Result<Table> {
     let mut out = Table::new();
     for (key, value) in table {
-        let full = if prefix.is_empty() { key } else { format!("{prefix}.{key}") };
+        let full = if prefix.is_empty() {
+            key
+        } else {
+            format!("{prefix}.{key}")
+        };
         match value {
             Value::Table(inner) => out.extend(flatten_sweep(path, &full, inner)?),
             Value::Array(values) if !values.is_empty() => {
                 out.insert(full, Value::Array(values));
             }
-            _ => bail!("{}: key `sweep.{full}`: expected a non-empty list of values", path.display()),
+            _ => bail!(
+                "{}: key `sweep.{full}`: expected a non-empty list of values",
+                path.display()
+            ),
         }
     }
     Ok(out)
@@ -169,7 +220,16 @@ fn check_sweep_key(path: &Path, table: &Table, key: &str) -> Result<()> {
     set_dotted(&mut probe, key, Value::Array(Vec::new()));
     match serde_path_to_error::deserialize::<_, ExperimentConfig>(Value::Table(probe)) {
         Err(e) if e.inner().to_string().starts_with("unknown field") => {
-            bail!("{}: key `sweep.{key}`: no such setting ({})", path.display(), e.into_inner())
+            let message = e
+                .into_inner()
+                .to_string()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            bail!(
+                "{}: key `sweep.{key}`: no such setting ({message})",
+                path.display()
+            )
         }
         _ => Ok(()),
     }
@@ -215,7 +275,13 @@ fn run_name(combo: &[(String, Value)]) -> String {
             };
             let clean: String = value
                 .chars()
-                .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' })
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
                 .collect();
             format!("{leaf}-{clean}")
         })
@@ -240,11 +306,15 @@ fn set_dotted(table: &mut Table, key: &str, value: Value) {
     let last = parts.pop().unwrap_or(key);
     let mut current = table;
     for part in parts {
-        let entry = current.entry(part.to_string()).or_insert_with(|| Value::Table(Table::new()));
+        let entry = current
+            .entry(part.to_string())
+            .or_insert_with(|| Value::Table(Table::new()));
         if !entry.is_table() {
             *entry = Value::Table(Table::new());
         }
-        let Value::Table(next) = entry else { unreachable!("just made a table") };
+        let Value::Table(next) = entry else {
+            unreachable!("just made a table")
+        };
         current = next;
     }
     current.insert(last.to_string(), value);
@@ -272,8 +342,16 @@ mod tests {
     #[test]
     fn extends_merges_tables_and_child_wins() {
         let dir = tempfile::tempdir().unwrap();
-        write(dir.path(), "base.toml", "seed = 7\n[train]\nbatch_size = 16\nsteps = 50\n");
-        let child = write(dir.path(), "child.toml", "extends = \"base.toml\"\n[train]\nsteps = 99\n");
+        write(
+            dir.path(),
+            "base.toml",
+            "seed = 7\n[train]\nbatch_size = 16\nsteps = 50\n",
+        );
+        let child = write(
+            dir.path(),
+            "child.toml",
+            "extends = \"base.toml\"\n[train]\nsteps = 99\n",
+        );
         let config = &load_experiment(&child).unwrap().runs[0].config;
         assert_eq!(config.seed, 7);
         assert_eq!(config.train.batch_size, 16);
@@ -290,7 +368,15 @@ mod tests {
         );
         let exp = load_experiment(&path).unwrap();
         let names: Vec<&str> = exp.runs.iter().map(|r| r.name.as_str()).collect();
-        assert_eq!(names, ["alpha-0.25_strategy-mono", "alpha-0.25_strategy-hybrid", "alpha-0.75_strategy-mono", "alpha-0.75_strategy-hybrid"]);
+        assert_eq!(
+            names,
+            [
+                "alpha-0.25_strategy-mono",
+                "alpha-0.25_strategy-hybrid",
+                "alpha-0.75_strategy-mono",
+                "alpha-0.75_strategy-hybrid"
+            ]
+        );
         assert_eq!(exp.runs[3].config.train.alpha, 0.75);
         assert_eq!(exp.runs[3].config.train.strategy, "hybrid");
     }
@@ -310,7 +396,10 @@ mod tests {
         for (text, culprit) in cases {
             let path = write(dir.path(), "bad.toml", text);
             let err = format!("{:#}", load_experiment(&path).unwrap_err());
-            assert!(err.contains("bad.toml") && err.contains(culprit), "{text:?} -> {err}");
+            assert!(
+                err.contains("bad.toml") && err.contains(culprit),
+                "{text:?} -> {err}"
+            );
             assert!(!err.contains('\n'), "one line: {err}");
         }
     }

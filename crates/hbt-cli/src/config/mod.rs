@@ -6,4 +6,7 @@ mod schema;
 mod validate;
 
 pub use load::{find_experiment, load_experiment, Experiment, RunSpec};
-pub use schema::{DataConfig, ExperimentConfig, TokenizerConfig, TrainConfig, BACKENDS, SENTENCE_SOURCES, STRATEGIES};
+pub use schema::{
+    DataConfig, ExperimentConfig, TokenizerConfig, TrainConfig, BACKENDS, SENTENCE_SOURCES,
+    STRATEGIES,
+};

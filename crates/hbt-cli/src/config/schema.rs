@@ -156,7 +156,11 @@ impl Default for DataConfig {
 
 impl Default for TokenizerConfig {
     fn default() -> Self {
-        TokenizerConfig { pretrained: String::new(), vocab_size: default_vocab_size(), max_len: default_max_len() }
+        TokenizerConfig {
+            pretrained: String::new(),
+            vocab_size: default_vocab_size(),
+            max_len: default_max_len(),
+        }
     }
 }
 

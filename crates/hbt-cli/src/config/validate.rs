@@ -23,29 +23,46 @@ pub fn validate(config: &ExperimentConfig) -> Result<()> {
     in_range("data.dev_fraction", data.dev_fraction, 0.0, 0.5)?;
     one_of("data.sentences", &data.sentences, &SENTENCE_SOURCES)?;
     let tok = &config.tokenizer;
-    in_range("tokenizer.vocab_size", tok.vocab_size as f64, 261.0, 1_000_000.0)?;
+    in_range(
+        "tokenizer.vocab_size",
+        tok.vocab_size as f64,
+        261.0,
+        1_000_000.0,
+    )?;
     in_range("tokenizer.max_len", tok.max_len as f64, 8.0, 8192.0)?;
     let train = &config.train;
     one_of("train.strategy", &train.strategy, &STRATEGIES)?;
     in_range("train.alpha", train.alpha, 0.0, 1.0)?;
     if train.batch_size < 2 {
-        bail!("key `train.batch_size`: must be at least 2 (in-batch negatives), got {}", train.batch_size);
+        bail!(
+            "key `train.batch_size`: must be at least 2 (in-batch negatives), got {}",
+            train.batch_size
+        );
     }
     if train.steps == 0 {
         bail!("key `train.steps`: must be at least 1, got 0");
     }
     if !(train.learning_rate > 0.0 && train.learning_rate <= 1.0) {
-        bail!("key `train.learning_rate`: must be in (0, 1], got {}", train.learning_rate);
+        bail!(
+            "key `train.learning_rate`: must be in (0, 1], got {}",
+            train.learning_rate
+        );
     }
     if !(train.temperature > 0.0 && train.temperature <= 10.0) {
-        bail!("key `train.temperature`: must be in (0, 10], got {}", train.temperature);
+        bail!(
+            "key `train.temperature`: must be in (0, 10], got {}",
+            train.temperature
+        );
     }
     Ok(())
 }
 
 fn one_of(key: &str, value: &str, allowed: &[&str]) -> Result<()> {
     if !allowed.contains(&value) {
-        bail!("key `{key}`: unknown value `{value}` (expected one of: {})", allowed.join(", "));
+        bail!(
+            "key `{key}`: unknown value `{value}` (expected one of: {})",
+            allowed.join(", ")
+        );
     }
     Ok(())
 }

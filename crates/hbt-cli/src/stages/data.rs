@@ -55,11 +55,23 @@ pub struct PreparedData {
 }
 
 /// Runs the data stage of one run, writing tokenizer.json, data_stats.json and dev_groups.txt.
-pub fn run(config: &ExperimentConfig, locations: &Locations, run_dir: &RunDir) -> Result<PreparedData> {
+pub fn run(
+    config: &ExperimentConfig,
+    locations: &Locations,
+    run_dir: &RunDir,
+) -> Result<PreparedData> {
     let log = StageLog::start("data", "loading training sources and evaluation tasks");
     let data = &config.data;
-    let sentences = if data.sentences == "splitter" { SentenceSource::Splitter } else { SentenceSource::ShippedOrSplitter };
-    let languages: Vec<Lang> = data.train_languages.iter().map(|c| Lang::parse(c)).collect::<Result<_, _>>()?;
+    let sentences = if data.sentences == "splitter" {
+        SentenceSource::Splitter
+    } else {
+        SentenceSource::ShippedOrSplitter
+    };
+    let languages: Vec<Lang> = data
+        .train_languages
+        .iter()
+        .map(|c| Lang::parse(c))
+        .collect::<Result<_, _>>()?;
     let mut files = Vec::new();
 
     let mut eval = Vec::new();
@@ -69,10 +81,14 @@ pub fn run(config: &ExperimentConfig, locations: &Locations, run_dir: &RunDir) -
         let task = match &source.kind {
             SourceKind::Lareqa(dir) => EvalTask::Qa(read_lareqa_dir(dir, None, sentences)?.task()),
             SourceKind::Beir(dir) => EvalTask::Retrieval(load_retrieval_task(dir, "test", None)?),
-            SourceKind::Bitext(path) => {
-                EvalTask::Bitext(bitext::BitextTask::from_pairs(reference, &read_pairs(path)?)?)
-            }
-            SourceKind::QaRows(path) => bail!("key `data.eval`: {}: QA rows are a training source, not an evaluation task", path.display()),
+            SourceKind::Bitext(path) => EvalTask::Bitext(bitext::BitextTask::from_pairs(
+                reference,
+                &read_pairs(path)?,
+            )?),
+            SourceKind::QaRows(path) => bail!(
+                "key `data.eval`: {}: QA rows are a training source, not an evaluation task",
+                path.display()
+            ),
         };
         log.note(&format!("eval {reference}: {}", describe_task(&task)));
         eval.push((reference.clone(), task));
@@ -83,19 +99,31 @@ pub fn run(config: &ExperimentConfig, locations: &Locations, run_dir: &RunDir) -
         let source = datasets::resolve(reference, locations).context("key `data.train`")?;
         files.extend(source.files.clone());
         let (groups, pairs) = match &source.kind {
-            SourceKind::Lareqa(dir) => (read_lareqa_dir(dir, None, sentences)?.groups(), Vec::new()),
+            SourceKind::Lareqa(dir) => {
+                (read_lareqa_dir(dir, None, sentences)?.groups(), Vec::new())
+            }
             SourceKind::QaRows(path) => (read_qa_rows(path)?, Vec::new()),
             SourceKind::Bitext(path) => (Vec::new(), read_pairs(path)?),
-            SourceKind::Beir(dir) => bail!("key `data.train`: {}: a BEIR folder is an evaluation task, not a training source", dir.display()),
+            SourceKind::Beir(dir) => bail!(
+                "key `data.train`: {}: a BEIR folder is an evaluation task, not a training source",
+                dir.display()
+            ),
         };
         let (groups, pairs) = keep_languages(groups, pairs, &languages);
         if groups.is_empty() && pairs.is_empty() {
-            bail!("key `data.train_languages`: training source `{reference}` has no data in {}", join(&languages));
+            bail!(
+                "key `data.train_languages`: training source `{reference}` has no data in {}",
+                join(&languages)
+            );
         }
         for (name, task) in &eval {
             if let EvalTask::Qa(task) = task {
-                let ids = task.pools.values().flat_map(|p| p.questions.iter().map(|q| q.group_id.as_str()));
-                check_zero_shot(&groups, name, ids).with_context(|| format!("training source `{reference}`"))?;
+                let ids = task
+                    .pools
+                    .values()
+                    .flat_map(|p| p.questions.iter().map(|q| q.group_id.as_str()));
+                check_zero_shot(&groups, name, ids)
+                    .with_context(|| format!("training source `{reference}`"))?;
             }
         }
         let groups = split_train_dev(groups, data.dev_fraction, config.seed)?;
@@ -106,19 +134,41 @@ pub fn run(config: &ExperimentConfig, locations: &Locations, run_dir: &RunDir) -
             groups.dev.len(),
             pairs.len()
         ));
-        sources.push(TrainingSource { reference: reference.clone(), groups, pairs });
+        sources.push(TrainingSource {
+            reference: reference.clone(),
+            groups,
+            pairs,
+        });
     }
 
     let tokenizer = tokenizer_for(config, &sources)?;
     tokenizer.save(&run_dir.path().join("tokenizer.json"))?;
-    log.note(&format!("tokenizer: {} tokens, max_len {}", tokenizer.vocab_size(), tokenizer.max_len()));
+    log.note(&format!(
+        "tokenizer: {} tokens, max_len {}",
+        tokenizer.vocab_size(),
+        tokenizer.max_len()
+    ));
 
     let stats = statistics(config, &sources, &eval, &tokenizer)?;
-    run_dir.write("data_stats.json", serde_json::to_string_pretty(&stats)?.as_bytes())?;
-    let dev_ids: Vec<&str> = sources.iter().flat_map(|s| s.groups.dev.iter().map(|g| g.id.as_str())).collect();
-    run_dir.write("dev_groups.txt", format!("{}\n", dev_ids.join("\n")).as_bytes())?;
+    run_dir.write(
+        "data_stats.json",
+        serde_json::to_string_pretty(&stats)?.as_bytes(),
+    )?;
+    let dev_ids: Vec<&str> = sources
+        .iter()
+        .flat_map(|s| s.groups.dev.iter().map(|g| g.id.as_str()))
+        .collect();
+    run_dir.write(
+        "dev_groups.txt",
+        format!("{}\n", dev_ids.join("\n")).as_bytes(),
+    )?;
     log.note("wrote tokenizer.json, data_stats.json, dev_groups.txt");
-    Ok(PreparedData { sources, eval, tokenizer, files })
+    Ok(PreparedData {
+        sources,
+        eval,
+        tokenizer,
+        files,
+    })
 }
 
 fn read_pairs(path: &std::path::Path) -> Result<Vec<TranslationPair>> {
@@ -126,7 +176,11 @@ fn read_pairs(path: &std::path::Path) -> Result<Vec<TranslationPair>> {
 }
 
 fn join(languages: &[Lang]) -> String {
-    languages.iter().map(Lang::to_string).collect::<Vec<_>>().join(", ")
+    languages
+        .iter()
+        .map(Lang::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Keeps only members (and pairs) in `languages`; an empty list keeps everything.
@@ -174,7 +228,11 @@ fn tokenizer_for(config: &ExperimentConfig, sources: &[TrainingSource]) -> Resul
             texts.push(&pair.target);
         }
     }
-    Ok(TextTokenizer::train(texts.into_iter(), tok.vocab_size, tok.max_len)?)
+    Ok(TextTokenizer::train(
+        texts.into_iter(),
+        tok.vocab_size,
+        tok.max_len,
+    )?)
 }
 
 fn describe_task(task: &EvalTask) -> String {
@@ -184,8 +242,15 @@ fn describe_task(task: &EvalTask) -> String {
             let c: usize = t.pools.values().map(|p| p.candidates.len()).sum();
             format!("{} languages, {q} questions, {c} candidates", t.pools.len())
         }
-        EvalTask::Retrieval(t) => format!("{} queries, {} documents", t.queries.len(), t.corpus.len()),
-        EvalTask::Bitext(t) => format!("{} aligned lines {}-{}", t.source.len(), t.source_lang, t.target_lang),
+        EvalTask::Retrieval(t) => {
+            format!("{} queries, {} documents", t.queries.len(), t.corpus.len())
+        }
+        EvalTask::Bitext(t) => format!(
+            "{} aligned lines {}-{}",
+            t.source.len(),
+            t.source_lang,
+            t.target_lang
+        ),
     }
 }
 
@@ -199,7 +264,9 @@ fn token_stats(tokenizer: &TextTokenizer, texts: &[&str]) -> Result<Value> {
         truncated += usize::from(n >= tokenizer.max_len());
     }
     let n = texts.len().max(1) as f64;
-    Ok(json!({ "texts": texts.len(), "mean_tokens": total as f64 / n, "share_at_max_len": truncated as f64 / n }))
+    Ok(
+        json!({ "texts": texts.len(), "mean_tokens": total as f64 / n, "share_at_max_len": truncated as f64 / n }),
+    )
 }
 
 fn statistics(
@@ -211,7 +278,13 @@ fn statistics(
     let train: Vec<Value> = sources
         .iter()
         .map(|s| {
-            let all: Vec<ParallelGroup> = s.groups.train.iter().chain(&s.groups.dev).cloned().collect();
+            let all: Vec<ParallelGroup> = s
+                .groups
+                .train
+                .iter()
+                .chain(&s.groups.dev)
+                .cloned()
+                .collect();
             json!({
                 "source": s.reference,
                 "groups": GroupSummary::of(&all),
@@ -227,9 +300,11 @@ fn statistics(
             EvalTask::Qa(t) => {
                 let mut per_lang = BTreeMap::new();
                 for (lang, pool) in &t.pools {
-                    let questions: Vec<&str> = pool.questions.iter().map(|q| q.text.as_str()).collect();
-                    let candidates: Vec<String> =
-                        (0..pool.candidates.len()).map(|i| t.candidate_text(*lang, i, config.data.candidate_context)).collect();
+                    let questions: Vec<&str> =
+                        pool.questions.iter().map(|q| q.text.as_str()).collect();
+                    let candidates: Vec<String> = (0..pool.candidates.len())
+                        .map(|i| t.candidate_text(*lang, i, config.data.candidate_context))
+                        .collect();
                     let candidates: Vec<&str> = candidates.iter().map(String::as_str).collect();
                     per_lang.insert(
                         lang.to_string(),
@@ -243,8 +318,12 @@ fn statistics(
                 }
                 json!({ "task": name, "kind": "qa", "languages": per_lang })
             }
-            EvalTask::Retrieval(t) => json!({ "task": name, "kind": "retrieval", "queries": t.queries.len(), "documents": t.corpus.len() }),
-            EvalTask::Bitext(t) => json!({ "task": name, "kind": "bitext", "lines": t.source.len() }),
+            EvalTask::Retrieval(t) => {
+                json!({ "task": name, "kind": "retrieval", "queries": t.queries.len(), "documents": t.corpus.len() })
+            }
+            EvalTask::Bitext(t) => {
+                json!({ "task": name, "kind": "bitext", "lines": t.source.len() })
+            }
         };
         eval_stats.push(value);
     }

@@ -1,0 +1,111 @@
+//! The encoder: embeddings, a stack of post-LayerNorm layers and the pooler, with seeded
+//! from-scratch initialisation and conversion to and from Hugging Face weight maps.
+
+use burn::module::Module;
+use burn::tensor::{backend::Backend, Tensor};
+
+use crate::batch::EncoderBatch;
+use crate::config::{EncoderConfig, PoolingMode};
+use crate::embeddings::Embeddings;
+use crate::error::ModelError;
+use crate::layer::EncoderLayer;
+use crate::pooling::{self, Pooler};
+use crate::weights::{init_weights, WeightMap};
+
+/// A BERT / XLM-RoBERTa style transformer encoder with sentence pooling.
+#[derive(Module, Debug)]
+pub struct Encoder<B: Backend> {
+    /// Input embeddings.
+    pub embeddings: Embeddings<B>,
+    /// Transformer layers.
+    pub layers: Vec<EncoderLayer<B>>,
+    /// The BERT pooler (used by [`PoolingMode::Pooler`]).
+    pub pooler: Pooler<B>,
+    /// Sizes and options.
+    #[module(skip)]
+    pub config: EncoderConfig,
+}
+
+impl<B: Backend> Encoder<B> {
+    /// A from-scratch encoder (normal(0, `initializer_range`) weights, zero biases,
+    /// LayerNorm 1/0, zero padding rows). The same seed gives the same weights on every
+    /// backend, since they are drawn on the host by [`crate::weights::InitRng`].
+    pub fn init(config: &EncoderConfig, seed: u64, device: &B::Device) -> Result<Self, ModelError> {
+        config.validate("config")?;
+        Self::from_weights(config, init_weights(config, seed), device)
+    }
+
+    /// Builds an encoder from Hugging Face named tensors (no prefix); shapes must already
+    /// have been checked against [`crate::weights::param_specs`].
+    pub fn from_weights(
+        config: &EncoderConfig,
+        mut weights: WeightMap,
+        device: &B::Device,
+    ) -> Result<Self, ModelError> {
+        let embeddings = Embeddings::from_weights(config, &mut weights, device)?;
+        let layers = (0..config.num_hidden_layers)
+            .map(|i| EncoderLayer::from_weights(config, &mut weights, i, device))
+            .collect::<Result<Vec<_>, _>>()?;
+        let pooler = Pooler::from_weights(&mut weights, device)?;
+        Ok(Encoder {
+            embeddings,
+            layers,
+            pooler,
+            config: config.clone(),
+        })
+    }
+
+    /// All parameters as Hugging Face named tensors (no prefix, Linear weights `[out, in]`).
+    pub fn to_weights(&self) -> Result<WeightMap, ModelError> {
+        let mut out = WeightMap::new();
+        self.embeddings.export(&mut out)?;
+        for (i, layer) in self.layers.iter().enumerate() {
+            layer.export(&mut out, i)?;
+        }
+        self.pooler.export(&mut out)?;
+        Ok(out)
+    }
+
+    /// The encoder's configuration.
+    pub fn config(&self) -> &EncoderConfig {
+        &self.config
+    }
+
+    /// The last hidden states, `[batch, seq, hidden]`.
+    pub fn forward(&self, batch: &EncoderBatch<B>) -> Tensor<B, 3> {
+        let mask_bias = batch.mask_bias();
+        let mut x = self.embeddings.forward(
+            batch.input_ids.clone(),
+            batch.position_ids.clone(),
+            batch.token_type_ids.clone(),
+        );
+        for layer in &self.layers {
+            x = layer.forward(x, mask_bias.clone());
+        }
+        x
+    }
+
+    /// Pools hidden states `[batch, seq, hidden]` with `mode` into `[batch, hidden]`.
+    pub fn pool(
+        &self,
+        hidden: Tensor<B, 3>,
+        batch: &EncoderBatch<B>,
+        mode: PoolingMode,
+    ) -> Tensor<B, 2> {
+        match mode {
+            PoolingMode::Cls => pooling::cls(hidden),
+            PoolingMode::Mean => pooling::masked_mean(hidden, batch.attention_mask.clone()),
+            PoolingMode::Pooler => self.pooler.forward(hidden),
+        }
+    }
+
+    /// Sentence embeddings with the configured pooling and normalisation, `[batch, hidden]`.
+    pub fn embed(&self, batch: &EncoderBatch<B>) -> Tensor<B, 2> {
+        let pooled = self.pool(self.forward(batch), batch, self.config.pooling);
+        if self.config.normalize {
+            pooling::l2_normalize(pooled)
+        } else {
+            pooled
+        }
+    }
+}
