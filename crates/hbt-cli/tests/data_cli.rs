@@ -5,7 +5,7 @@ mod common;
 use common::{assert_one_line_error, Scratch};
 
 fn hbt_on_real_data(args: &[&str]) -> Option<std::process::Output> {
-    let data = hbt_data::testdata::real_data_dir()?;
+    let data = hbt_testkit::real_data_dir()?;
     let scratch = Scratch::new();
     Some(scratch.hbt_env(args, &[("HBT_DATA_DIR", data.to_str().unwrap())]))
 }

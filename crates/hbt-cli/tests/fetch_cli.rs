@@ -3,51 +3,14 @@
 
 mod common;
 
+use hbt_testkit::LocalServer;
+
 use std::path::{Path, PathBuf};
-use std::thread::JoinHandle;
 
 use common::{assert_one_line_error, Scratch};
 
-/// Serves files under `root` on 127.0.0.1 until dropped.
-struct LocalServer {
-    server: std::sync::Arc<tiny_http::Server>,
-    thread: Option<JoinHandle<()>>,
-    url: String,
-}
-
-impl LocalServer {
-    fn serve(root: PathBuf) -> LocalServer {
-        let server = std::sync::Arc::new(tiny_http::Server::http("127.0.0.1:0").unwrap());
-        let url = format!("http://{}", server.server_addr().to_ip().unwrap());
-        let handle = server.clone();
-        let thread = std::thread::spawn(move || {
-            for request in handle.incoming_requests() {
-                let path = root.join(request.url().trim_start_matches('/'));
-                let _ = match std::fs::File::open(&path) {
-                    Ok(file) => request.respond(tiny_http::Response::from_file(file)),
-                    Err(_) => request.respond(tiny_http::Response::empty(404)),
-                };
-            }
-        });
-        LocalServer {
-            server,
-            thread: Some(thread),
-            url,
-        }
-    }
-}
-
-impl Drop for LocalServer {
-    fn drop(&mut self) {
-        self.server.unblock();
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
 fn real_data() -> Option<PathBuf> {
-    hbt_data::testdata::real_data_dir()
+    hbt_testkit::real_data_dir()
 }
 
 fn same_bytes(a: &Path, b: &Path) -> bool {

@@ -17,8 +17,6 @@ pub mod splitter;
 pub mod squad;
 pub mod stats;
 pub mod task;
-#[doc(hidden)]
-pub mod testdata;
 pub mod tokenize;
 
 pub use error::{DataError, Result};

@@ -2,60 +2,13 @@
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::thread::JoinHandle;
+use std::path::Path;
 
 use hbt_data::fetch::{
     fetch_dataset, manifest, manifests, sha256_file, verify_dataset, DatasetManifest, FetchEvent,
     FileStatus, ManifestFile,
 };
-
-/// Serves the files under `root` on 127.0.0.1 (any free port) until dropped.
-struct LocalServer {
-    server: Arc<tiny_http::Server>,
-    thread: Option<JoinHandle<()>>,
-    url: String,
-}
-
-impl LocalServer {
-    fn serve(root: PathBuf) -> LocalServer {
-        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").unwrap());
-        let url = format!("http://{}", server.server_addr().to_ip().unwrap());
-        let handle = server.clone();
-        let thread = std::thread::spawn(move || {
-            for request in handle.incoming_requests() {
-                let rel = request.url().trim_start_matches('/').to_string();
-                let path = root.join(&rel);
-                let response = if rel.split('/').any(|c| c == "..") {
-                    Err(())
-                } else {
-                    std::fs::File::open(&path).map_err(|_| ())
-                };
-                let _ = match response {
-                    Ok(file) if path.is_file() => {
-                        request.respond(tiny_http::Response::from_file(file))
-                    }
-                    _ => request.respond(tiny_http::Response::empty(404)),
-                };
-            }
-        });
-        LocalServer {
-            server,
-            thread: Some(thread),
-            url,
-        }
-    }
-}
-
-impl Drop for LocalServer {
-    fn drop(&mut self) {
-        self.server.unblock();
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
+use hbt_testkit::LocalServer;
 
 /// Names of the entries of `dir` (empty when it does not exist), sorted.
 fn entries(dir: &Path) -> Vec<String> {
@@ -112,7 +65,7 @@ fn sum_of(bytes: &[u8]) -> String {
 
 #[test]
 fn fetch_xquad_r_from_a_local_server_then_skip_everything() {
-    let Some(data) = hbt_data::testdata::real_data_dir() else {
+    let Some(data) = hbt_testkit::real_data_dir() else {
         return;
     };
     let server = LocalServer::serve(data.clone());
@@ -366,7 +319,7 @@ fn builtin_manifests_match_the_published_sums() {
             m.base_url
         );
     }
-    let Some(data) = hbt_data::testdata::real_data_dir() else {
+    let Some(data) = hbt_testkit::real_data_dir() else {
         return;
     };
     let published = published_sums(&data);
@@ -423,7 +376,7 @@ fn verify_reports_ok_missing_and_corrupt() {
 
 #[test]
 fn verify_real_data_in_place() {
-    let Some(data) = hbt_data::testdata::real_data_dir() else {
+    let Some(data) = hbt_testkit::real_data_dir() else {
         return;
     };
     for m in manifests().unwrap() {

@@ -24,7 +24,7 @@ const PUBLISHED: [(&str, usize, usize, usize, usize); 11] = [
 ];
 
 fn stats(name: &str) -> Option<DatasetStats> {
-    let dir = hbt_data::testdata::real_data_dir()?.join(name);
+    let dir = hbt_testkit::real_data_dir()?.join(name);
     let dataset = read_lareqa_dir(&dir, None, SentenceSource::ShippedOrSplitter).unwrap();
     Some(DatasetStats::of(&dataset))
 }
@@ -70,7 +70,7 @@ fn mlqa_r_matches_the_published_table() {
 
 #[test]
 fn answers_are_the_sentences_holding_answer_start() {
-    let Some(dir) = hbt_data::testdata::real_data_dir() else {
+    let Some(dir) = hbt_testkit::real_data_dir() else {
         return;
     };
     let dataset = read_lareqa_dir(

@@ -67,7 +67,7 @@ fn file_agreement(path: &Path) -> SplitAgreement {
 
 #[test]
 fn splitter_reproduces_shipped_sentence_breaks() {
-    let Some(dir) = hbt_data::testdata::real_data_dir() else {
+    let Some(dir) = hbt_testkit::real_data_dir() else {
         return;
     };
     let mut table = String::from(

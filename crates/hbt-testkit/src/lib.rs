@@ -1,0 +1,82 @@
+//! Test support shared by the crates' tests (a dev-dependency only, never part of `hbt`).
+//!
+//! - [`real_data_dir`]: where the real datasets are. Real-data tests read `HBT_DATA_DIR`, or
+//!   `../shared/datasets` beside the repository. When neither exists the test is skipped with a
+//!   message, except under `CI=true`, where missing data fails the test: CI must never pass by
+//!   skipping the real-data tests.
+//! - [`LocalServer`]: serves a folder over HTTP on 127.0.0.1, for download tests.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+/// The folder holding `xquad-r/` and `mlqa-r/`, or `None` (test skipped) outside CI.
+///
+/// # Panics
+/// When the data is missing and the environment variable `CI` is `true`.
+pub fn real_data_dir() -> Option<PathBuf> {
+    let candidates = [
+        std::env::var_os("HBT_DATA_DIR").map(PathBuf::from),
+        Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/datasets")),
+    ];
+    for dir in candidates.into_iter().flatten() {
+        if dir.join("xquad-r").is_dir() && dir.join("mlqa-r").is_dir() {
+            return Some(dir);
+        }
+    }
+    if std::env::var("CI").map(|v| v == "true").unwrap_or(false) {
+        panic!("CI=true but the real datasets are missing: set HBT_DATA_DIR to the folder holding xquad-r/ and mlqa-r/");
+    }
+    eprintln!("skipped: real datasets not found (set HBT_DATA_DIR)");
+    None
+}
+
+/// Serves the files under a folder on 127.0.0.1 (a free port) until dropped; anything else,
+/// and any path with `..`, answers 404.
+pub struct LocalServer {
+    server: Arc<tiny_http::Server>,
+    thread: Option<JoinHandle<()>>,
+    /// Base URL, e.g. `http://127.0.0.1:41234`.
+    pub url: String,
+}
+
+impl LocalServer {
+    /// Starts serving `root`.
+    pub fn serve(root: PathBuf) -> LocalServer {
+        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind 127.0.0.1"));
+        let url = format!(
+            "http://{}",
+            server.server_addr().to_ip().expect("an IP address")
+        );
+        let handle = server.clone();
+        let thread = std::thread::spawn(move || {
+            for request in handle.incoming_requests() {
+                let rel = request.url().trim_start_matches('/').to_string();
+                let path = root.join(&rel);
+                let file = if rel.split('/').any(|c| c == "..") || !path.is_file() {
+                    None
+                } else {
+                    std::fs::File::open(&path).ok()
+                };
+                let _ = match file {
+                    Some(file) => request.respond(tiny_http::Response::from_file(file)),
+                    None => request.respond(tiny_http::Response::empty(404)),
+                };
+            }
+        });
+        LocalServer {
+            server,
+            thread: Some(thread),
+            url,
+        }
+    }
+}
+
+impl Drop for LocalServer {
+    fn drop(&mut self) {
+        self.server.unblock();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
