@@ -7,7 +7,7 @@ use common::{assert_one_line_error, tiny_experiment, Scratch};
 
 /// Runs `experiments/bad.toml` and checks the error and that no results were left.
 fn refuses(text: &str, culprit: &str) {
-    let scratch = Scratch::new();
+    let scratch = Scratch::with_tiny_data();
     scratch.experiment("bad", text);
     let out = scratch.hbt(&["experiment", "bad"]);
     assert_one_line_error(&out, culprit);
@@ -53,7 +53,7 @@ fn batch_size_zero() {
 
 #[test]
 fn unknown_experiment_name() {
-    let scratch = Scratch::new();
+    let scratch = Scratch::with_tiny_data();
     let out = scratch.hbt(&["experiment", "does-not-exist"]);
     assert_one_line_error(&out, "does-not-exist");
 }
@@ -68,7 +68,7 @@ fn missing_training_file() {
 
 #[test]
 fn corrupt_json_in_a_dataset() {
-    let scratch = Scratch::new();
+    let scratch = Scratch::with_tiny_data();
     std::fs::write(scratch.path("tiny-eval/de.json"), "{\"data\": [ {").unwrap();
     scratch.experiment("bad", &tiny_experiment(""));
     assert_one_line_error(&scratch.hbt(&["experiment", "bad"]), "de.json");
@@ -77,7 +77,7 @@ fn corrupt_json_in_a_dataset() {
 
 #[test]
 fn empty_training_file() {
-    let scratch = Scratch::new();
+    let scratch = Scratch::with_tiny_data();
     std::fs::write(scratch.path("train.jsonl"), "").unwrap();
     scratch.experiment("bad", &tiny_experiment(""));
     assert_one_line_error(&scratch.hbt(&["experiment", "bad"]), "train.jsonl");
@@ -94,7 +94,7 @@ fn unknown_language_in_settings() {
 
 #[test]
 fn unknown_language_in_a_row() {
-    let scratch = Scratch::new();
+    let scratch = Scratch::with_tiny_data();
     let rows = std::fs::read_to_string(scratch.path("train.jsonl"))
         .unwrap()
         .replacen("\"de\"", "\"qq\"", 1);
@@ -122,7 +122,7 @@ fn train_and_eval_name_the_same_dataset() {
 
 #[test]
 fn training_rows_sharing_question_ids_with_evaluation() {
-    let scratch = Scratch::new();
+    let scratch = Scratch::with_tiny_data();
     let rows = std::fs::read_to_string(scratch.path("train.jsonl"))
         .unwrap()
         .replace("\"g3\"", "\"t2\"");

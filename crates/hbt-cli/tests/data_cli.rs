@@ -6,7 +6,7 @@ use common::{assert_one_line_error, Scratch};
 
 fn hbt_on_real_data(args: &[&str]) -> Option<std::process::Output> {
     let data = hbt_testkit::real_data_dir()?;
-    let scratch = Scratch::new();
+    let scratch = Scratch::with_tiny_data();
     Some(scratch.hbt_env(args, &[("HBT_DATA_DIR", data.to_str().unwrap())]))
 }
 
@@ -79,7 +79,7 @@ fn split_check_reports_every_language() {
 
 #[test]
 fn unknown_dataset_and_language_are_one_line_errors() {
-    let scratch = Scratch::new();
+    let scratch = Scratch::with_tiny_data();
     assert_one_line_error(&scratch.hbt(&["data", "stats", "squad-x"]), "squad-x");
     assert_one_line_error(&scratch.hbt(&["data", "fetch", "squad-x"]), "squad-x");
     let tiny = scratch.path("tiny-eval");

@@ -11,7 +11,7 @@ fn read_json(path: std::path::PathBuf) -> serde_json::Value {
 
 #[test]
 fn data_stage_writes_the_run_folder() {
-    let scratch = Scratch::new();
+    let scratch = Scratch::with_tiny_data();
     scratch.experiment("tiny", &tiny_experiment("description = \"tiny\""));
     let out = scratch.hbt(&["experiment", "tiny"]);
     assert!(
@@ -63,7 +63,7 @@ fn data_stage_writes_the_run_folder() {
 
 #[test]
 fn same_seed_same_split_and_tokenizer() {
-    let scratch = Scratch::new();
+    let scratch = Scratch::with_tiny_data();
     scratch.experiment("a", &tiny_experiment(""));
     scratch.experiment("b", &tiny_experiment(""));
     assert!(scratch.hbt(&["experiment", "a"]).status.success());
@@ -77,7 +77,7 @@ fn same_seed_same_split_and_tokenizer() {
 
 #[test]
 fn sweeps_expand_into_runs_and_check_runs_nothing() {
-    let scratch = Scratch::new();
+    let scratch = Scratch::with_tiny_data();
     let text = format!(
         "{}[sweep]\n\"train.strategy\" = [\"mono\", \"hybrid\"]\n",
         tiny_experiment("")
@@ -109,7 +109,7 @@ fn sweeps_expand_into_runs_and_check_runs_nothing() {
 
 #[test]
 fn results_dir_flag_beats_the_environment() {
-    let scratch = Scratch::new();
+    let scratch = Scratch::with_tiny_data();
     scratch.experiment("tiny", &tiny_experiment(""));
     let env_dir = scratch.path("env-results");
     let flag_dir = scratch.path("flag-results");

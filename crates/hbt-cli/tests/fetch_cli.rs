@@ -21,7 +21,7 @@ fn same_bytes(a: &Path, b: &Path) -> bool {
 fn fetch_into_an_empty_folder_from_a_local_server() {
     let Some(data) = real_data() else { return };
     let server = LocalServer::serve(data.clone());
-    let scratch = Scratch::new();
+    let scratch = Scratch::with_tiny_data();
     let target = scratch.path("downloaded");
     let out = scratch.hbt_env(
         &[
@@ -66,7 +66,7 @@ fn a_corrupt_download_is_rejected_and_not_left_behind() {
     }
     std::fs::write(mirror.path().join("mlqa-r/de.json"), b"{\"data\": []}").unwrap();
     let server = LocalServer::serve(mirror.path().to_path_buf());
-    let scratch = Scratch::new();
+    let scratch = Scratch::with_tiny_data();
     let target = scratch.path("downloaded");
     let out = scratch.hbt_env(
         &[
@@ -100,7 +100,7 @@ fn a_corrupt_download_is_rejected_and_not_left_behind() {
 fn an_experiment_downloads_missing_data_before_running() {
     let Some(data) = real_data() else { return };
     let server = LocalServer::serve(data);
-    let scratch = Scratch::new();
+    let scratch = Scratch::with_tiny_data();
     scratch.experiment(
         "auto",
         "[data]\ntrain = [\"train.jsonl\"]\neval = [\"xquad-r\"]\n[tokenizer]\nvocab_size = 300\nmax_len = 32\n",

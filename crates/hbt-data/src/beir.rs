@@ -450,14 +450,16 @@ fn qrels_lines(path: &Path) -> Result<Vec<Judgement>> {
         };
         match columns {
             None => columns = Some((fields.len(), i + 1)),
-            Some((n, at)) if n != fields.len() => return Err(DataError::record(
-                path,
-                record,
-                format!(
+            Some((n, at)) if n != fields.len() => {
+                return Err(DataError::record(
+                    path,
+                    record,
+                    format!(
                     "{} columns but line {at} has {n}: one file must not mix BEIR and TREC lines",
                     fields.len()
                 ),
-            )),
+                ))
+            }
             Some(_) => {}
         }
         let grade: i32 = grade.parse().map_err(|_| {

@@ -20,7 +20,8 @@
 //!
 //! * Sentences are trimmed. A line where either side is empty is **skipped**, not an error
 //!   (aligners emit empty lines for unaligned sentences); [`Bitext::skipped`] counts them. A
-//!   file with no pair left is an error.
+//!   file with no pair left is an error. In a TSV, blank lines (no tab at all) are ignored and
+//!   not counted.
 //! * Pair ids are `NAME:LINE`, with `NAME` the file name without the final extension
 //!   (`europarl.de-en`, `dict.en-hi`) and `LINE` the 1-based line number, so ids stay stable
 //!   when lines are skipped and are unique across language pairs of one corpus.
@@ -293,8 +294,8 @@ fn tsv(path: &Path, source_lang: Lang, target_lang: Lang, header_required: bool)
     let mut first = true;
     for (i, line) in read_lines(path)?.into_iter().enumerate() {
         let record = format!("line {}", i + 1);
-        if line.trim().is_empty() {
-            continue;
+        if line.trim().is_empty() && !line.contains('\t') {
+            continue; // a blank line; `<TAB>` alone counts as a pair with empty sides
         }
         if std::mem::replace(&mut first, false) {
             if header_required || is_header(&line, source_lang, target_lang) {

@@ -12,7 +12,7 @@ pub struct Scratch {
 }
 
 impl Scratch {
-    pub fn new() -> Scratch {
+    pub fn with_tiny_data() -> Scratch {
         let scratch = Scratch {
             dir: tempfile::tempdir().unwrap(),
         };
