@@ -104,3 +104,30 @@ impl<B: Backend> EncoderBatch<B> {
             .reshape([batch, 1, 1, seq])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::FlexBackend as B;
+
+    fn ints(t: Tensor<B, 2, Int>) -> Vec<i64> {
+        t.into_data().convert::<i64>().to_vec::<i64>().unwrap()
+    }
+
+    #[test]
+    fn position_ids_follow_the_family() {
+        let device = Default::default();
+        let seqs = [vec![0u32, 7, 2], vec![0, 2]];
+        let xlmr = EncoderConfig::new(ModelFamily::XlmRoberta, 10, 8, 1, 2, 16, 10);
+        let batch = EncoderBatch::<B>::from_sequences(&seqs, &xlmr, &device).unwrap();
+        assert_eq!(ints(batch.input_ids), vec![0, 7, 2, 0, 2, 1]);
+        assert_eq!(ints(batch.position_ids), vec![2, 3, 4, 2, 3, 1]);
+        let mask = batch.attention_mask.into_data().to_vec::<f32>().unwrap();
+        assert_eq!(mask, vec![1.0, 1.0, 1.0, 1.0, 1.0, 0.0]);
+
+        let bert = EncoderConfig::new(ModelFamily::Bert, 10, 8, 1, 2, 16, 10);
+        let batch = EncoderBatch::<B>::from_sequences(&seqs, &bert, &device).unwrap();
+        assert_eq!(ints(batch.position_ids), vec![0, 1, 2, 0, 1, 2]);
+        assert_eq!(ints(batch.input_ids), vec![0, 7, 2, 0, 2, 0]);
+    }
+}

@@ -166,7 +166,7 @@ impl EncoderConfig {
                 return fail(format!("{name} must be positive"));
             }
         }
-        if self.hidden_size % self.num_attention_heads != 0 {
+        if !self.hidden_size.is_multiple_of(self.num_attention_heads) {
             return fail(format!(
                 "hidden_size {} is not a multiple of num_attention_heads {}",
                 self.hidden_size, self.num_attention_heads
@@ -196,7 +196,11 @@ impl EncoderConfig {
                 return fail(format!("{name} {p} is not in [0, 1)"));
             }
         }
-        if !(self.layer_norm_eps > 0.0) || !(self.initializer_range > 0.0) {
+        if self.layer_norm_eps.is_nan()
+            || self.initializer_range.is_nan()
+            || self.layer_norm_eps <= 0.0
+            || self.initializer_range <= 0.0
+        {
             return fail("layer_norm_eps and initializer_range must be positive".to_string());
         }
         Ok(())

@@ -10,7 +10,7 @@ use crate::embeddings::Embeddings;
 use crate::error::ModelError;
 use crate::layer::EncoderLayer;
 use crate::pooling::{self, Pooler};
-use crate::weights::{init_weights, WeightMap};
+use crate::weights::{check_weights, init_weights, WeightMap};
 
 /// A BERT / XLM-RoBERTa style transformer encoder with sentence pooling.
 #[derive(Module, Debug)]
@@ -35,13 +35,18 @@ impl<B: Backend> Encoder<B> {
         Self::from_weights(config, init_weights(config, seed), device)
     }
 
-    /// Builds an encoder from Hugging Face named tensors (no prefix); shapes must already
-    /// have been checked against [`crate::weights::param_specs`].
+    /// Builds an encoder from Hugging Face named tensors (no prefix, Linear weights
+    /// `[out, in]`); fails if a parameter of [`crate::weights::param_specs`] is missing or
+    /// mis-shaped. Extra entries are ignored.
     pub fn from_weights(
         config: &EncoderConfig,
         mut weights: WeightMap,
         device: &B::Device,
     ) -> Result<Self, ModelError> {
+        config.validate("config")?;
+        if let Some(details) = check_weights(config, &weights) {
+            return Err(ModelError::WeightMap { details });
+        }
         let embeddings = Embeddings::from_weights(config, &mut weights, device)?;
         let layers = (0..config.num_hidden_layers)
             .map(|i| EncoderLayer::from_weights(config, &mut weights, i, device))

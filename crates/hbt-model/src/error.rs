@@ -46,6 +46,12 @@ pub enum ModelError {
         /// Missing, unexpected and mis-shaped tensors, as one line.
         details: String,
     },
+    /// A weight map given to [`crate::Encoder::from_weights`] does not fit the config.
+    #[error("weight map does not fit the encoder config: {details}")]
+    WeightMap {
+        /// Missing and mis-shaped parameters, as one line.
+        details: String,
+    },
     /// An input sequence cannot be encoded (too long, bad token id).
     #[error("input sequence {index}: {message}")]
     Input {

@@ -69,8 +69,10 @@ pub fn read_hf_weights(config: &EncoderConfig, path: &Path) -> Result<WeightMap,
         .all(|s| !stored.contains_key(&s.name));
     let fill_pooler = pooler_missing && config.pooling != PoolingMode::Pooler;
 
-    let mut problems = Problems::default();
-    problems.duplicated = duplicated;
+    let mut problems = Problems {
+        duplicated,
+        ..Problems::default()
+    };
     let mut weights = WeightMap::new();
     let mut rng = InitRng::new(MISSING_POOLER_SEED);
     for spec in &specs {

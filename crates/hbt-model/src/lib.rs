@@ -1,14 +1,31 @@
 //! hbt-model: a BERT / XLM-RoBERTa transformer encoder in burn, generic over the backend,
 //! with CLS / mean / pooler sentence pooling, seeded from-scratch initialisation, and
-//! Hugging Face checkpoint import and export (numerically matched to `transformers`).
+//! Hugging Face checkpoint import and export numerically matched to `transformers`.
+//!
+//! Typical use:
+//! * fine-tuning: [`load_hf_dir`] on a Hugging Face folder (`config.json` +
+//!   `model.safetensors` of `BertModel` / `XLMRobertaModel`, e.g. mBERT, LaBSE, XLM-R);
+//! * from scratch: [`Encoder::init`] with an [`EncoderConfig`] and a seed;
+//! * training: [`EncoderBatch::from_sequences`] then [`Encoder::embed`] (or
+//!   [`Encoder::forward`] + [`Encoder::pool`]);
+//! * inference: [`encode`] embeds token-id sequences in length-sorted batches;
+//! * export: [`save_hf_dir`] writes a folder that `transformers.AutoModel` loads.
+//!
+//! Parity with `transformers` is tested against committed fixtures made by
+//! `scripts/fixtures/make_hf_fixtures.py`.
+
+#![warn(missing_docs)]
 
 pub mod attention;
 pub mod backend;
 pub mod batch;
 pub mod config;
 pub mod embeddings;
+pub mod encode;
 pub mod encoder;
 pub mod error;
+pub mod hf_export;
+pub mod hf_import;
 pub mod layer;
 mod params;
 pub mod pooling;
@@ -16,12 +33,8 @@ pub mod weights;
 
 pub use batch::EncoderBatch;
 pub use config::{EncoderConfig, ModelFamily, PoolingMode};
+pub use encode::encode;
 pub use encoder::Encoder;
 pub use error::ModelError;
-pub mod encode;
-pub mod hf_export;
-pub mod hf_import;
-
-pub use encode::encode;
 pub use hf_export::save_hf_dir;
 pub use hf_import::{load_hf_dir, load_hf_safetensors};

@@ -27,8 +27,12 @@ impl HostTensor {
         }
     }
 
-    /// The transpose of a 2-D tensor.
+    /// The transpose of a 2-D tensor; any other tensor (or one whose data does not fill its
+    /// shape) is returned unchanged.
     pub fn transposed(&self) -> HostTensor {
+        if self.shape.len() != 2 || self.shape[0] * self.shape[1] != self.data.len() {
+            return self.clone();
+        }
         let (rows, cols) = (self.shape[0], self.shape[1]);
         let mut data = vec![0.0; self.data.len()];
         for r in 0..rows {
@@ -75,73 +79,107 @@ pub struct ParamSpec {
     pub kind: ParamKind,
 }
 
+/// Checks that `weights` holds every parameter of [`param_specs`] with the right shape and a
+/// matching number of values; returns the problems as one line, or `None` when it fits.
+/// Extra entries are ignored.
+pub fn check_weights(config: &EncoderConfig, weights: &WeightMap) -> Option<String> {
+    let mut problems = Vec::new();
+    for spec in param_specs(config) {
+        match weights.get(&spec.name) {
+            None => problems.push(format!("missing {}", spec.name)),
+            Some(t) if t.shape != spec.shape => problems.push(format!(
+                "{}: expected shape {:?}, found {:?}",
+                spec.name, spec.shape, t.shape
+            )),
+            Some(t) if t.data.len() != spec.shape.iter().product::<usize>() => {
+                problems.push(format!(
+                    "{}: {} values do not fill shape {:?}",
+                    spec.name,
+                    t.data.len(),
+                    t.shape
+                ))
+            }
+            Some(_) => {}
+        }
+    }
+    (!problems.is_empty()).then(|| problems.join("; "))
+}
+
 /// Every parameter of an encoder with `config`, in a fixed order.
 pub fn param_specs(config: &EncoderConfig) -> Vec<ParamSpec> {
-    let h = config.hidden_size;
-    let i = config.intermediate_size;
-    let mut specs = Vec::new();
-    let mut push = |name: String, shape: Vec<usize>, kind: ParamKind| {
-        specs.push(ParamSpec { name, shape, kind })
-    };
+    let (h, i) = (config.hidden_size, config.intermediate_size);
     let pad = Some(config.pad_token_id as usize);
     let position_pad = match config.family {
         ModelFamily::Bert => None,
         ModelFamily::XlmRoberta => pad,
     };
-    push(
-        "embeddings.word_embeddings.weight".into(),
+    let mut specs = SpecList::default();
+    let embedding = |padding_row| ParamKind::Embedding { padding_row };
+    specs.push(
+        "embeddings.word_embeddings.weight",
         vec![config.vocab_size, h],
-        ParamKind::Embedding { padding_row: pad },
+        embedding(pad),
     );
-    push(
-        "embeddings.position_embeddings.weight".into(),
+    specs.push(
+        "embeddings.position_embeddings.weight",
         vec![config.max_position_embeddings, h],
-        ParamKind::Embedding {
-            padding_row: position_pad,
-        },
+        embedding(position_pad),
     );
-    push(
-        "embeddings.token_type_embeddings.weight".into(),
+    specs.push(
+        "embeddings.token_type_embeddings.weight",
         vec![config.type_vocab_size, h],
-        ParamKind::Embedding { padding_row: None },
+        embedding(None),
     );
-    let norm = |push: &mut dyn FnMut(String, Vec<usize>, ParamKind), prefix: &str| {
-        push(
-            format!("{prefix}.LayerNorm.weight"),
-            vec![h],
-            ParamKind::NormWeight,
-        );
-        push(
-            format!("{prefix}.LayerNorm.bias"),
-            vec![h],
-            ParamKind::NormBias,
-        );
-    };
-    norm(&mut push, "embeddings");
-    let linear = |push: &mut dyn FnMut(String, Vec<usize>, ParamKind),
-                  name: String,
-                  out: usize,
-                  inp: usize| {
-        push(
-            format!("{name}.weight"),
-            vec![out, inp],
-            ParamKind::LinearWeight,
-        );
-        push(format!("{name}.bias"), vec![out], ParamKind::LinearBias);
-    };
+    specs.layer_norm("embeddings", h);
     for layer in 0..config.num_hidden_layers {
         let p = format!("encoder.layer.{layer}");
         for part in ["query", "key", "value"] {
-            linear(&mut push, format!("{p}.attention.self.{part}"), h, h);
+            specs.linear(&format!("{p}.attention.self.{part}"), h, h);
         }
-        linear(&mut push, format!("{p}.attention.output.dense"), h, h);
-        norm(&mut push, &format!("{p}.attention.output"));
-        linear(&mut push, format!("{p}.intermediate.dense"), i, h);
-        linear(&mut push, format!("{p}.output.dense"), h, i);
-        norm(&mut push, &format!("{p}.output"));
+        specs.linear(&format!("{p}.attention.output.dense"), h, h);
+        specs.layer_norm(&format!("{p}.attention.output"), h);
+        specs.linear(&format!("{p}.intermediate.dense"), i, h);
+        specs.linear(&format!("{p}.output.dense"), h, i);
+        specs.layer_norm(&format!("{p}.output"), h);
     }
-    linear(&mut push, "pooler.dense".into(), h, h);
-    specs
+    specs.linear("pooler.dense", h, h);
+    specs.0
+}
+
+/// Helper collecting [`ParamSpec`]s.
+#[derive(Default)]
+struct SpecList(Vec<ParamSpec>);
+
+impl SpecList {
+    fn push(&mut self, name: &str, shape: Vec<usize>, kind: ParamKind) {
+        self.0.push(ParamSpec {
+            name: name.to_string(),
+            shape,
+            kind,
+        });
+    }
+
+    fn linear(&mut self, prefix: &str, out: usize, inp: usize) {
+        self.push(
+            &format!("{prefix}.weight"),
+            vec![out, inp],
+            ParamKind::LinearWeight,
+        );
+        self.push(&format!("{prefix}.bias"), vec![out], ParamKind::LinearBias);
+    }
+
+    fn layer_norm(&mut self, prefix: &str, width: usize) {
+        self.push(
+            &format!("{prefix}.LayerNorm.weight"),
+            vec![width],
+            ParamKind::NormWeight,
+        );
+        self.push(
+            &format!("{prefix}.LayerNorm.bias"),
+            vec![width],
+            ParamKind::NormBias,
+        );
+    }
 }
 
 /// A small, portable, seeded generator (SplitMix64 with Box–Muller normals), so that
