@@ -17,21 +17,9 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-fn flat(value: &Value) -> Vec<f32> {
-    match value {
-        Value::Array(items) => items.iter().flat_map(flat).collect(),
-        Value::Number(n) => vec![n.as_f64().unwrap() as f32],
-        other => panic!("not a number: {other}"),
-    }
-}
-
-fn max_diff(a: &[f32], b: &[f32]) -> f32 {
-    assert_eq!(a.len(), b.len());
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f32::max)
-}
+#[path = "common/compare.rs"]
+mod compare;
+use compare::{flat, max_diff};
 
 fn check_family<B: Backend>(family: &str, backend: &str) {
     let dir = fixture(family);

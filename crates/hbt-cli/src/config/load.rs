@@ -177,18 +177,22 @@ fn read_chain(path: &Path, seen: &mut Vec<PathBuf>) -> Result<(Table, Table)> {
 fn to_config(path: &Path, table: Table) -> Result<ExperimentConfig> {
     serde_path_to_error::deserialize(Value::Table(table)).map_err(|e| {
         let key = e.path().to_string();
-        let message = e
-            .into_inner()
-            .to_string()
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
+        let message = one_line(e.into_inner());
         if key == "." {
             anyhow::anyhow!("{}: {}", path.display(), message.trim())
         } else {
             anyhow::anyhow!("{}: key `{key}`: {}", path.display(), message.trim())
         }
     })
+}
+
+/// Serde and toml messages can span lines; hbt errors are one line.
+fn one_line(message: impl std::fmt::Display) -> String {
+    message
+        .to_string()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Sweep keys may be written dotted (`"train.alpha" = [...]`) or as nested tables.
@@ -220,12 +224,7 @@ fn check_sweep_key(path: &Path, table: &Table, key: &str) -> Result<()> {
     set_dotted(&mut probe, key, Value::Array(Vec::new()));
     match serde_path_to_error::deserialize::<_, ExperimentConfig>(Value::Table(probe)) {
         Err(e) if e.inner().to_string().starts_with("unknown field") => {
-            let message = e
-                .into_inner()
-                .to_string()
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ");
+            let message = one_line(e.into_inner());
             bail!(
                 "{}: key `sweep.{key}`: no such setting ({message})",
                 path.display()
