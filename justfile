@@ -16,3 +16,7 @@ fetch-data NAME="all":
 # Validate every experiment file without running it
 check-experiments:
     for f in experiments/*.toml; do cargo run --release -q -- experiment "$f" --check; done
+
+# Encode throughput (sentences/s) on burn-flex and burn-ndarray; ARGS e.g. --repeats 5 --json b.json
+bench *ARGS:
+    cargo run --release -- bench encode {{ARGS}}

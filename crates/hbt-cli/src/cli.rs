@@ -22,7 +22,8 @@ Examples:
   hbt experiment my.toml --check       validate an experiment file without running it
   hbt data fetch xquad-r               download XQuAD-R and verify its sha256 sums
   hbt data stats mlqa-r                questions and candidates per language, group coverage
-  hbt data inspect xquad-r --lang de   show questions with their answer sentences";
+  hbt data inspect xquad-r --lang de   show questions with their answer sentences
+  hbt bench encode                     encode throughput on burn-flex and burn-ndarray";
 
 /// Folders hbt reads and writes. Each flag beats its environment variable.
 #[derive(Debug, Args)]
@@ -51,6 +52,9 @@ Examples:
     /// Inspect, check and download datasets.
     #[command(subcommand)]
     Data(DataCommand),
+    /// Measure performance (not a test: prints timings).
+    #[command(subcommand)]
+    Bench(BenchCommand),
 }
 
 /// Arguments of `hbt experiment`.
@@ -103,4 +107,42 @@ pub enum DataCommand {
         /// Dataset name or path to a LAReQA-layout folder.
         dataset: String,
     },
+}
+
+/// `hbt bench ...` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Encode throughput (sentences/s) of a from-scratch 4-layer, 256-wide XLM-R-family
+    /// encoder on the XQuAD-R English candidates, on burn-flex and burn-ndarray.
+    #[command(after_help = "\
+Examples:
+  hbt bench encode                            1180 sentences, 1 warm-up + 3 timed passes
+  hbt bench encode --repeats 5 --json b.json  also write the results as JSON
+  hbt bench encode --limit 16 --repeats 1     a quick check on the first 16 sentences")]
+    Encode(BenchEncodeArgs),
+}
+
+/// Arguments of `hbt bench encode`.
+#[derive(Debug, Args)]
+pub struct BenchEncodeArgs {
+    /// Timed passes per backend, after one untimed warm-up pass.
+    #[arg(long, default_value_t = 3, value_parser = positive())]
+    pub repeats: usize,
+    /// Sentences per encoder batch.
+    #[arg(long, default_value_t = 64, value_parser = positive())]
+    pub batch_size: usize,
+    /// Encode only the first N sentences (the tokenizer is still trained on all of them).
+    #[arg(long, value_name = "N", value_parser = positive())]
+    pub limit: Option<usize>,
+    /// Seed of the encoder's from-scratch initialisation.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Also write the results as JSON to this file.
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<PathBuf>,
+}
+
+/// A parser for counts that must be at least 1.
+fn positive() -> clap::builder::RangedU64ValueParser<usize> {
+    clap::builder::RangedU64ValueParser::<usize>::new().range(1..)
 }

@@ -22,5 +22,6 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Experiment(args) => commands::experiment::run(&args, &locations),
         Command::Data(command) => commands::data::run(command, &locations),
+        Command::Bench(command) => commands::bench::run(command, &locations),
     }
 }

@@ -1,4 +1,5 @@
 //! One module per subcommand; each is a thin driver over the library crates.
 
+pub mod bench;
 pub mod data;
 pub mod experiment;

@@ -1,0 +1,295 @@
+//! `hbt bench encode`: encode throughput of a small from-scratch encoder on burn-flex and
+//! burn-ndarray, measured on the XQuAD-R English candidate sentences in one run.
+//!
+//! Method: the tokenizer (byte-level BPE, vocab 8000, max_len 128) is trained on the very
+//! sentences being encoded; the encoder (XLM-R family, 4 layers, width 256, 4 heads, FFN 1024,
+//! mean pooling) is initialised from a fixed seed, identically on both backends. Each backend
+//! gets one untimed warm-up pass over all sentences, then `--repeats` timed passes.
+
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{bail, ensure, Context, Result};
+use hbt_data::lareqa::read_lareqa_dir;
+use hbt_data::squad::SentenceSource;
+use hbt_data::tokenize::TextTokenizer;
+use hbt_data::Lang;
+use hbt_model::backend::{FlexBackend, NdArrayBackend};
+use hbt_model::{encode, Encoder, EncoderConfig, ModelFamily, PoolingMode};
+use serde::Serialize;
+
+use crate::cli::{BenchCommand, BenchEncodeArgs};
+use crate::datasets::{self, SourceKind};
+use crate::locations::Locations;
+use crate::progress::StageLog;
+
+/// The dataset and language whose candidate sentences are encoded.
+const DATASET: &str = "xquad-r";
+const LANGUAGE: &str = "en";
+/// Tokenizer size and truncation length.
+const VOCAB_SIZE: usize = 8000;
+const MAX_LEN: usize = 128;
+/// Encoder sizes: layers, width, heads, feed-forward width.
+const LAYERS: usize = 4;
+const HIDDEN: usize = 256;
+const HEADS: usize = 4;
+const INTERMEDIATE: usize = 1024;
+
+/// Runs one `hbt bench` subcommand.
+pub fn run(command: BenchCommand, locations: &Locations) -> Result<()> {
+    match command {
+        BenchCommand::Encode(args) => bench_encode(&args, locations),
+    }
+}
+
+/// Timings of one backend.
+#[derive(Debug, Serialize)]
+struct BackendResult {
+    backend: &'static str,
+    /// Seconds of each timed pass, in run order.
+    seconds: Vec<f64>,
+    min_s: f64,
+    median_s: f64,
+    max_s: f64,
+    /// Sentences per second at the median pass time.
+    sentences_per_s: f64,
+    /// Non-padding tokens per second at the median pass time.
+    tokens_per_s: f64,
+}
+
+/// Everything the benchmark reports (the `--json` file).
+#[derive(Debug, Serialize)]
+struct Report {
+    dataset: &'static str,
+    language: &'static str,
+    sentences: usize,
+    tokens: usize,
+    tokenizer: String,
+    encoder: String,
+    seed: u64,
+    /// CPU cores the process may use (both backends parallelise over them).
+    cpus: usize,
+    batch_size: usize,
+    warmup_passes: usize,
+    repeats: usize,
+    backends: Vec<BackendResult>,
+    /// Median sentences/s of flex divided by that of ndarray.
+    ratio_flex_over_ndarray: f64,
+    /// Largest absolute difference between the two backends' embeddings.
+    max_abs_diff: f64,
+}
+
+fn bench_encode(args: &BenchEncodeArgs, locations: &Locations) -> Result<()> {
+    ensure!(args.repeats >= 1, "--repeats must be at least 1");
+    ensure!(args.batch_size >= 1, "--batch-size must be at least 1");
+    let log = StageLog::start("bench", &format!("loading {DATASET} {LANGUAGE} candidates"));
+    let texts = english_candidates(locations)?;
+    let sentences: Vec<&str> = match args.limit {
+        Some(limit) => texts.iter().take(limit).map(String::as_str).collect(),
+        None => texts.iter().map(String::as_str).collect(),
+    };
+    ensure!(
+        !sentences.is_empty(),
+        "--limit 0 leaves no sentence to encode"
+    );
+
+    log.note(&format!(
+        "training the tokenizer on the {} {LANGUAGE} candidates",
+        texts.len()
+    ));
+    let tokenizer = TextTokenizer::train(texts.iter(), VOCAB_SIZE, MAX_LEN)?;
+    let sequences = sentences
+        .iter()
+        .map(|s| tokenizer.encode(s))
+        .collect::<hbt_data::Result<Vec<_>>>()?;
+    let tokens: usize = sequences.iter().map(Vec::len).sum();
+    let config = encoder_config(&tokenizer);
+
+    let mut backends = Vec::new();
+    log.note("flex: initialising the encoder");
+    let flex = Encoder::<FlexBackend>::init(&config, args.seed, &Default::default())?;
+    let (flex_result, flex_embeddings) = measure("flex", args, tokens, &log, || {
+        Ok(encode(
+            &flex,
+            &sequences,
+            args.batch_size,
+            &Default::default(),
+        )?)
+    })?;
+    backends.push(flex_result);
+    log.note("ndarray: initialising the encoder");
+    let ndarray = Encoder::<NdArrayBackend>::init(&config, args.seed, &Default::default())?;
+    let (ndarray_result, ndarray_embeddings) = measure("ndarray", args, tokens, &log, || {
+        Ok(encode(
+            &ndarray,
+            &sequences,
+            args.batch_size,
+            &Default::default(),
+        )?)
+    })?;
+    backends.push(ndarray_result);
+
+    let report = Report {
+        dataset: DATASET,
+        language: LANGUAGE,
+        sentences: sequences.len(),
+        tokens,
+        tokenizer: format!(
+            "byte-level BPE, vocab {} (asked {VOCAB_SIZE}), max_len {MAX_LEN}, trained on the \
+             {} {DATASET} {LANGUAGE} candidates themselves",
+            tokenizer.vocab_size(),
+            texts.len()
+        ),
+        encoder: format!(
+            "XLM-R family from scratch, {LAYERS} layers, width {HIDDEN}, {HEADS} heads, \
+             FFN {INTERMEDIATE}, mean pooling"
+        ),
+        seed: args.seed,
+        cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        batch_size: args.batch_size,
+        warmup_passes: 1,
+        repeats: args.repeats,
+        ratio_flex_over_ndarray: backends[0].sentences_per_s / backends[1].sentences_per_s,
+        max_abs_diff: max_abs_diff(&flex_embeddings, &ndarray_embeddings),
+        backends,
+    };
+    print_table(&report);
+    if let Some(path) = &args.json {
+        write_json(path, &report)?;
+        log.note(&format!("wrote {}", path.display()));
+    }
+    Ok(())
+}
+
+/// The English candidate sentences of XQuAD-R, in file order.
+fn english_candidates(locations: &Locations) -> Result<Vec<String>> {
+    let resolved = datasets::resolve(DATASET, locations)?;
+    let SourceKind::Lareqa(dir) = &resolved.kind else {
+        bail!("dataset `{DATASET}` is not a LAReQA-layout folder");
+    };
+    let lang = Lang::parse(LANGUAGE)?;
+    let dataset = read_lareqa_dir(dir, Some(&[lang]), SentenceSource::ShippedOrSplitter)?;
+    let task = dataset.task();
+    let pool = task
+        .pools
+        .get(&lang)
+        .with_context(|| format!("{}: no {LANGUAGE} candidates", dir.display()))?;
+    Ok(pool.candidates.iter().map(|c| c.text.clone()).collect())
+}
+
+/// The benchmarked encoder, sized to the tokenizer (vocabulary, pad id, max_len).
+fn encoder_config(tokenizer: &TextTokenizer) -> EncoderConfig {
+    let pad_id = tokenizer.pad_id();
+    let mut config = EncoderConfig::new(
+        ModelFamily::XlmRoberta,
+        tokenizer.vocab_size(),
+        HIDDEN,
+        LAYERS,
+        HEADS,
+        INTERMEDIATE,
+        // XLM-R positions start after the pad id, so the table needs max_len + pad + 1 rows.
+        MAX_LEN + pad_id as usize + 1,
+    );
+    config.pad_token_id = pad_id;
+    config.pooling = PoolingMode::Mean;
+    config
+}
+
+/// Runs `pass` once untimed, then `args.repeats` timed times; returns the timings and the
+/// embeddings of the warm-up pass.
+fn measure(
+    backend: &'static str,
+    args: &BenchEncodeArgs,
+    tokens: usize,
+    log: &StageLog,
+    pass: impl Fn() -> Result<Vec<Vec<f32>>>,
+) -> Result<(BackendResult, Vec<Vec<f32>>)> {
+    log.note(&format!("{backend}: warm-up pass"));
+    let embeddings = pass().with_context(|| format!("encoding on {backend}"))?;
+    let mut seconds = Vec::with_capacity(args.repeats);
+    for repeat in 1..=args.repeats {
+        let started = Instant::now();
+        let out = pass().with_context(|| format!("encoding on {backend}"))?;
+        let elapsed = started.elapsed().as_secs_f64();
+        ensure!(
+            out.len() == embeddings.len(),
+            "{backend} returned {} embeddings for {} sentences",
+            out.len(),
+            embeddings.len()
+        );
+        log.note(&format!(
+            "{backend}: pass {repeat}/{} took {elapsed:.3}s",
+            args.repeats
+        ));
+        seconds.push(elapsed);
+    }
+    let mut sorted = seconds.clone();
+    sorted.sort_by(f64::total_cmp);
+    let median_s = median(&sorted);
+    let result = BackendResult {
+        backend,
+        min_s: sorted[0],
+        median_s,
+        max_s: sorted[sorted.len() - 1],
+        sentences_per_s: embeddings.len() as f64 / median_s,
+        tokens_per_s: tokens as f64 / median_s,
+        seconds,
+    };
+    Ok((result, embeddings))
+}
+
+/// The median of sorted values (the mean of the middle two for an even count).
+fn median(sorted: &[f64]) -> f64 {
+    let mid = sorted.len() / 2;
+    if sorted.len() % 2 == 1 {
+        sorted[mid]
+    } else {
+        (sorted[mid - 1] + sorted[mid]) / 2.0
+    }
+}
+
+fn max_abs_diff(a: &[Vec<f32>], b: &[Vec<f32>]) -> f64 {
+    a.iter()
+        .zip(b)
+        .flat_map(|(x, y)| x.iter().zip(y).map(|(p, q)| f64::from((p - q).abs())))
+        .fold(0.0, f64::max)
+}
+
+fn print_table(report: &Report) {
+    println!(
+        "encode throughput: {} {} candidates, {} sentences, {} tokens",
+        report.dataset, report.language, report.sentences, report.tokens
+    );
+    println!("encoder: {}", report.encoder);
+    println!("tokenizer: {}", report.tokenizer);
+    println!(
+        "seed {}, batch size {}, {} CPU cores, {} warm-up pass, {} timed pass{}\n",
+        report.seed,
+        report.batch_size,
+        report.cpus,
+        report.warmup_passes,
+        report.repeats,
+        if report.repeats == 1 { "" } else { "es" }
+    );
+    println!("| backend | min s | median s | max s | sentences/s | tokens/s |");
+    println!("|---------|-------|----------|-------|-------------|----------|");
+    for b in &report.backends {
+        println!(
+            "| {} | {:.3} | {:.3} | {:.3} | {:.1} | {:.0} |",
+            b.backend, b.min_s, b.median_s, b.max_s, b.sentences_per_s, b.tokens_per_s
+        );
+    }
+    println!(
+        "\nflex / ndarray (median sentences/s): {:.2}x",
+        report.ratio_flex_over_ndarray
+    );
+    println!(
+        "largest |flex - ndarray| embedding difference: {:.2e}",
+        report.max_abs_diff
+    );
+}
+
+fn write_json(path: &Path, report: &Report) -> Result<()> {
+    let text = serde_json::to_string_pretty(report)? + "\n";
+    std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+}
