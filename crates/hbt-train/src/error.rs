@@ -1,0 +1,60 @@
+//! Errors of the trainer crate.
+
+use thiserror::Error;
+
+/// A failure of the samplers or the loss; every message is one line naming the value at fault.
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum TrainError {
+    /// The sampler was given no training source.
+    #[error("no training source given")]
+    NoSources,
+    /// The batch size is zero.
+    #[error("batch size must be at least 1, got 0")]
+    ZeroBatchSize,
+    /// The hybrid mixing probability is outside [0, 1].
+    #[error("hybrid alpha must be in [0, 1], got {0}")]
+    BadAlpha(f64),
+    /// A source has fewer usable units than one batch needs.
+    #[error("training source `{name}` has {usable} usable groups/pairs, fewer than the batch size {batch_size}")]
+    SourceTooSmall {
+        /// The source's name.
+        name: String,
+        /// Usable groups (or translation pairs) in it.
+        usable: usize,
+        /// The batch size asked for.
+        batch_size: usize,
+    },
+    /// A source holds both parallel groups and translation pairs.
+    #[error("training source `{0}` holds both parallel groups and translation pairs; give them as two sources")]
+    MixedSource(String),
+    /// A translation pair has the same language on both sides.
+    #[error(
+        "translation pair `{id}` in source `{source_name}` has the same language on both sides"
+    )]
+    SameLanguagePair {
+        /// The source's name.
+        source_name: String,
+        /// The pair's id.
+        id: String,
+    },
+    /// A source has more languages than the sampler supports.
+    #[error("training source `{name}` has {count} languages; at most 64 are supported")]
+    TooManyLanguages {
+        /// The source's name.
+        name: String,
+        /// Its number of languages.
+        count: usize,
+    },
+    /// A saved sampler state does not belong to this sampler.
+    #[error("sampler state does not match this sampler: {0}")]
+    StateMismatch(String),
+    /// Tensors given to the loss have incompatible shapes.
+    #[error("loss inputs have incompatible shapes: {0}")]
+    Shape(String),
+    /// The loss temperature is not a positive finite number.
+    #[error("temperature must be positive and finite, got {0}")]
+    BadTemperature(f64),
+}
+
+/// Result alias of this crate.
+pub type Result<T, E = TrainError> = std::result::Result<T, E>;

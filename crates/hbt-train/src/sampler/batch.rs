@@ -1,0 +1,53 @@
+//! What a sampler yields: batches of question–answer pairs.
+
+use hbt_data::Lang;
+use serde::{Deserialize, Serialize};
+
+/// The kind of a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BatchKind {
+    /// Every pair's question and answer in one language shared by the whole batch.
+    Mono,
+    /// Every pair's question and answer in one language; languages vary between pairs.
+    Mixed,
+    /// Every pair's question and answer in different languages.
+    Cross,
+}
+
+impl std::fmt::Display for BatchKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            BatchKind::Mono => "mono",
+            BatchKind::Mixed => "mixed",
+            BatchKind::Cross => "cross",
+        })
+    }
+}
+
+/// One training pair: a question and its answer, each in a language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pair {
+    /// The parallel group (or translation pair) it comes from.
+    pub group_id: String,
+    /// Language of the question.
+    pub question_lang: Lang,
+    /// The question text (a translation pair's source sentence).
+    pub question: String,
+    /// Language of the answer.
+    pub answer_lang: Lang,
+    /// The answer text (a translation pair's target sentence).
+    pub answer: String,
+}
+
+/// One batch: its kind, the index of the source it was drawn from and its pairs. No two pairs
+/// come from the same parallel group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Batch {
+    /// How the batch was composed.
+    pub kind: BatchKind,
+    /// Index of the source in the sampler's source list.
+    pub source: usize,
+    /// The pairs; row `i`'s answer is the positive of question `i`, all others are negatives.
+    pub pairs: Vec<Pair>,
+}
