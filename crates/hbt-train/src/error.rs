@@ -54,6 +54,58 @@ pub enum TrainError {
     /// The loss temperature is not a positive finite number.
     #[error("temperature must be positive and finite, got {0}")]
     BadTemperature(f64),
+    /// A training setting is out of range.
+    #[error("training setting `{key}`: {message}")]
+    BadSetting {
+        /// The setting's name.
+        key: &'static str,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// Tokenizing training or dev text failed.
+    #[error("tokenizer: {0}")]
+    Data(String),
+    /// The encoder refused an input or a tensor conversion failed.
+    #[error("encoder: {0}")]
+    Model(String),
+    /// A checkpoint file could not be read or written.
+    #[error("checkpoint {path}: {message}")]
+    Checkpoint {
+        /// The file or folder at fault.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// The loss became NaN or infinite.
+    #[error("loss became {loss} at step {step}; stopped, last good checkpoint: {last_checkpoint}")]
+    NonFiniteLoss {
+        /// The optimizer step (from 1).
+        step: u64,
+        /// The loss value.
+        loss: f64,
+        /// The newest checkpoint kept, or "none".
+        last_checkpoint: String,
+    },
+}
+
+impl TrainError {
+    /// Wraps a data-crate error.
+    pub fn data(error: hbt_data::DataError) -> TrainError {
+        TrainError::Data(error.to_string())
+    }
+
+    /// Wraps a model-crate error.
+    pub fn model(error: hbt_model::ModelError) -> TrainError {
+        TrainError::Model(error.to_string())
+    }
+
+    /// A checkpoint error at `path`.
+    pub fn checkpoint(path: &std::path::Path, message: impl std::fmt::Display) -> TrainError {
+        TrainError::Checkpoint {
+            path: path.display().to_string(),
+            message: message.to_string(),
+        }
+    }
 }
 
 /// Result alias of this crate.

@@ -1,5 +1,5 @@
-//! hbt-train: the batch samplers of hybrid batch training (mono / mixed / cross / hybrid)
-//! and the contrastive InfoNCE loss. The training loop, checkpoints and resume build on these.
+//! hbt-train: the batch samplers of hybrid batch training (mono / mixed / cross / hybrid),
+//! the contrastive InfoNCE loss, and the training loop with checkpoints and exact resume.
 //!
 //! Nothing here prints or exits: every failure is a [`TrainError`].
 
@@ -8,10 +8,17 @@
 pub mod error;
 pub mod loss;
 pub mod sampler;
+pub mod schedule;
+pub mod trainer;
 
 pub use error::{Result, TrainError};
 pub use loss::{info_nce, InfoNceConfig};
 pub use sampler::{
     Batch, BatchComposition, BatchKind, BatchSampler, LanguageWeighting, Pair, SamplerConfig,
     SamplerState, Strategy, TrainingSource,
+};
+pub use schedule::LinearSchedule;
+pub use trainer::{
+    train, CheckpointDir, DevMetrics, DevRow, DevSet, TrainEvent, TrainInputs, TrainLogRow,
+    TrainOutcome, TrainerConfig,
 };

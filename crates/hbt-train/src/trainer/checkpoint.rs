@@ -1,0 +1,233 @@
+//! Checkpoints for exact resume: the model, the optimizer state and the trainer state
+//! (step, sampler position, logs, best checkpoint) in `step-NNNNNNNN/` folders, plus the best
+//! model so far in `best-step-NNNNNNNN/`.
+//!
+//! Every folder is written as `.NAME.partial/` and renamed when complete, and older folders are
+//! removed only after the new one is in place, so a run killed at any moment leaves at least
+//! one complete checkpoint once the first has been written.
+
+use std::path::{Path, PathBuf};
+
+use burn::module::{AutodiffModule, Module};
+use burn::optim::Optimizer;
+use burn::record::{FullPrecisionSettings, NamedMpkFileRecorder, Recorder};
+use burn::tensor::backend::{AutodiffBackend, Backend};
+use hbt_model::Encoder;
+use serde::{Deserialize, Serialize};
+
+use super::log::{DevRow, TrainLogRow};
+use crate::error::{Result, TrainError};
+use crate::sampler::{BatchComposition, SamplerState};
+
+/// The recorder of model and optimizer files (full-precision MessagePack).
+type FileRecorder = NamedMpkFileRecorder<FullPrecisionSettings>;
+
+/// The best checkpoint so far by dev recall@1 (ties: lower dev loss, then the earlier one).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct BestCheckpoint {
+    /// Its optimizer step.
+    pub step: u64,
+    /// Its dev loss.
+    pub dev_loss: f64,
+    /// Its dev recall@1.
+    pub dev_recall_at_1: f64,
+}
+
+impl BestCheckpoint {
+    /// Whether a checkpoint with these dev figures beats this one.
+    pub fn is_beaten_by(&self, recall: f64, loss: f64) -> bool {
+        recall > self.dev_recall_at_1 || (recall == self.dev_recall_at_1 && loss < self.dev_loss)
+    }
+}
+
+/// Everything besides tensors that a resumed run needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainerState {
+    /// Optimizer steps done.
+    pub step: u64,
+    /// What the run was made from (the caller's resolved settings); a resume must match it.
+    pub fingerprint: String,
+    /// The sampler position after `step` steps.
+    pub sampler: SamplerState,
+    /// Batches drawn so far.
+    pub composition: BatchComposition,
+    /// `train_log.csv` rows so far.
+    pub log: Vec<TrainLogRow>,
+    /// `dev_log.csv` rows so far.
+    pub dev: Vec<DevRow>,
+    /// The best checkpoint so far.
+    pub best: Option<BestCheckpoint>,
+}
+
+/// The checkpoint folder of one run.
+#[derive(Debug, Clone)]
+pub struct CheckpointDir {
+    root: PathBuf,
+}
+
+fn step_name(prefix: &str, step: u64) -> String {
+    format!("{prefix}{step:08}")
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> TrainError + '_ {
+    move |e| TrainError::checkpoint(path, e)
+}
+
+impl CheckpointDir {
+    /// The checkpoints under `root` (created on first save).
+    pub fn new(root: impl Into<PathBuf>) -> CheckpointDir {
+        CheckpointDir { root: root.into() }
+    }
+
+    /// The folder.
+    pub fn path(&self) -> &Path {
+        &self.root
+    }
+
+    /// Complete folders whose name starts with `prefix`, with their step, oldest first.
+    fn folders(&self, prefix: &str) -> Result<Vec<(u64, PathBuf)>> {
+        if !self.root.exists() {
+            return Ok(Vec::new());
+        }
+        let mut found = Vec::new();
+        for entry in std::fs::read_dir(&self.root).map_err(io(&self.root))? {
+            let entry = entry.map_err(io(&self.root))?;
+            let name = entry.file_name().to_string_lossy().to_string();
+            if let Some(step) = name.strip_prefix(prefix).and_then(|s| s.parse().ok()) {
+                found.push((step, entry.path()));
+            }
+        }
+        found.sort();
+        Ok(found)
+    }
+
+    /// The newest complete checkpoint, if any.
+    pub fn latest(&self) -> Result<Option<PathBuf>> {
+        Ok(self.folders("step-")?.pop().map(|(_, p)| p))
+    }
+
+    /// Removes every checkpoint (a fresh run starts from nothing).
+    pub fn clear(&self) -> Result<()> {
+        if self.root.exists() {
+            std::fs::remove_dir_all(&self.root).map_err(io(&self.root))?;
+        }
+        Ok(())
+    }
+
+    /// Writes `name` by filling `.name.partial/` with `fill` and renaming it, then removes the
+    /// other folders with the same prefix.
+    fn write_folder(
+        &self,
+        prefix: &str,
+        step: u64,
+        fill: impl FnOnce(&Path) -> Result<()>,
+    ) -> Result<PathBuf> {
+        let name = step_name(prefix, step);
+        let partial = self.root.join(format!(".{name}.partial"));
+        let target = self.root.join(&name);
+        if partial.exists() {
+            std::fs::remove_dir_all(&partial).map_err(io(&partial))?;
+        }
+        std::fs::create_dir_all(&partial).map_err(io(&partial))?;
+        fill(&partial)?;
+        if target.exists() {
+            std::fs::remove_dir_all(&target).map_err(io(&target))?;
+        }
+        std::fs::rename(&partial, &target).map_err(io(&target))?;
+        for (old, path) in self.folders(prefix)? {
+            if old != step {
+                std::fs::remove_dir_all(&path).map_err(io(&path))?;
+            }
+        }
+        Ok(target)
+    }
+
+    /// Saves a resumable checkpoint after `state.step` steps.
+    pub fn save<B, O>(
+        &self,
+        model: &Encoder<B>,
+        optimizer: &O,
+        state: &TrainerState,
+    ) -> Result<PathBuf>
+    where
+        B: AutodiffBackend,
+        O: Optimizer<Encoder<B>, B>,
+    {
+        self.write_folder("step-", state.step, |dir| {
+            let recorder = FileRecorder::new();
+            let model_path = dir.join("model");
+            model
+                .clone()
+                .save_file(&model_path, &recorder)
+                .map_err(|e| TrainError::checkpoint(&model_path, format!("{e:?}")))?;
+            let optim_path = dir.join("optimizer");
+            Recorder::<B>::record(&recorder, optimizer.to_record(), optim_path.clone())
+                .map_err(|e| TrainError::checkpoint(&optim_path, format!("{e:?}")))?;
+            write_json(&dir.join("state.json"), state)
+        })
+    }
+
+    /// Loads the checkpoint in `dir` into `model` and `optimizer`.
+    pub fn load<B, O>(
+        &self,
+        dir: &Path,
+        model: Encoder<B>,
+        optimizer: O,
+        device: &B::Device,
+    ) -> Result<(Encoder<B>, O, TrainerState)>
+    where
+        B: AutodiffBackend,
+        O: Optimizer<Encoder<B>, B>,
+    {
+        let recorder = FileRecorder::new();
+        let model_path = dir.join("model.mpk");
+        let model = model
+            .load_file(&model_path, &recorder, device)
+            .map_err(|e| TrainError::checkpoint(&model_path, format!("{e:?}")))?;
+        let optim_path = dir.join("optimizer.mpk");
+        let record = Recorder::<B>::load(&recorder, optim_path.clone(), device)
+            .map_err(|e| TrainError::checkpoint(&optim_path, format!("{e:?}")))?;
+        let optimizer = optimizer.load_record(record);
+        let state_path = dir.join("state.json");
+        let text = std::fs::read_to_string(&state_path).map_err(io(&state_path))?;
+        let state =
+            serde_json::from_str(&text).map_err(|e| TrainError::checkpoint(&state_path, e))?;
+        Ok((model, optimizer, state))
+    }
+
+    /// Saves the inference weights of `model` as the best model (of step `step`).
+    pub fn save_best<B: AutodiffBackend>(&self, model: &Encoder<B>, step: u64) -> Result<()> {
+        self.write_folder("best-step-", step, |dir| {
+            let path = dir.join("model");
+            model
+                .valid()
+                .save_file(&path, &FileRecorder::new())
+                .map_err(|e| TrainError::checkpoint(&path, format!("{e:?}")))
+        })?;
+        Ok(())
+    }
+
+    /// Loads the best model of step `step` into `model`.
+    pub fn load_best<B: Backend>(
+        &self,
+        model: Encoder<B>,
+        step: u64,
+        device: &B::Device,
+    ) -> Result<Encoder<B>> {
+        let path = self
+            .root
+            .join(step_name("best-step-", step))
+            .join("model.mpk");
+        model
+            .load_file(&path, &FileRecorder::new(), device)
+            .map_err(|e| TrainError::checkpoint(&path, format!("{e:?}")))
+    }
+}
+
+/// Writes JSON via a temporary file and a rename.
+fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
+    let text = serde_json::to_string(value).map_err(|e| TrainError::checkpoint(path, e))?;
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, text).map_err(io(&tmp))?;
+    std::fs::rename(&tmp, path).map_err(io(path))
+}

@@ -1,0 +1,299 @@
+//! The training loop: AdamW with linear warm-up and decay, global-norm gradient clipping,
+//! optional gradient accumulation, periodic checkpoints with dev-split selection, a stop on a
+//! non-finite loss, and exact resume from the newest checkpoint.
+//!
+//! # Determinism
+//! Batches come from the seeded [`BatchSampler`]; before each optimizer step the backend's
+//! random source (dropout) is re-seeded from `(seed, step)`. A checkpoint stores the model,
+//! the AdamW moments, the sampler position and the logs, and the schedule is a function of the
+//! step, so a resumed run continues exactly as the uninterrupted run would have (on the CPU
+//! backends, whose kernels are deterministic).
+
+mod checkpoint;
+mod clip;
+mod dev;
+mod log;
+mod step;
+
+pub use checkpoint::{BestCheckpoint, CheckpointDir, TrainerState};
+pub use clip::{clip_global_norm, global_norm};
+pub use dev::{DevMetrics, DevSet};
+pub use log::{dev_log_csv, train_log_csv, DevRow, TrainLogRow};
+
+use burn::module::AutodiffModule;
+use burn::optim::{AdamWConfig, GradientsAccumulator, GradientsParams, Optimizer};
+use burn::tensor::backend::AutodiffBackend;
+use burn::tensor::ElementConversion;
+use hbt_data::split::splitmix64;
+use hbt_data::tokenize::TextTokenizer;
+use hbt_model::Encoder;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Result, TrainError};
+use crate::loss::InfoNceConfig;
+use crate::sampler::{BatchComposition, BatchSampler};
+use crate::schedule::LinearSchedule;
+
+/// Settings of the training loop.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainerConfig {
+    /// Optimizer steps.
+    pub steps: u64,
+    /// Peak learning rate.
+    pub learning_rate: f64,
+    /// Steps of linear warm-up before the linear decay.
+    pub warmup_steps: u64,
+    /// AdamW decoupled weight decay.
+    pub weight_decay: f64,
+    /// Clip gradients to this global L2 norm (`None`: no clipping).
+    pub max_grad_norm: Option<f64>,
+    /// Batches whose gradients are summed into one optimizer step (1: none).
+    pub accumulation: usize,
+    /// Save a checkpoint (and measure the dev split) every this many steps, and at the end.
+    pub checkpoint_every: u64,
+    /// The contrastive loss.
+    pub loss: InfoNceConfig,
+    /// Seed of the per-step random source (dropout).
+    pub seed: u64,
+}
+
+impl TrainerConfig {
+    /// Checks the ranges; the error names the setting.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |key, message: String| Err(TrainError::BadSetting { key, message });
+        if self.steps == 0 {
+            return bad("steps", "must be at least 1".into());
+        }
+        if !(self.learning_rate > 0.0 && self.learning_rate.is_finite()) {
+            return bad(
+                "learning_rate",
+                format!("must be positive, got {}", self.learning_rate),
+            );
+        }
+        if self.warmup_steps > self.steps {
+            return bad(
+                "warmup_steps",
+                format!("{} exceeds the {} steps", self.warmup_steps, self.steps),
+            );
+        }
+        if !(0.0..1.0).contains(&self.weight_decay) {
+            return bad(
+                "weight_decay",
+                format!("must be in [0, 1), got {}", self.weight_decay),
+            );
+        }
+        if let Some(norm) = self.max_grad_norm {
+            if !(norm > 0.0 && norm.is_finite()) {
+                return bad("max_grad_norm", format!("must be positive, got {norm}"));
+            }
+        }
+        if self.accumulation == 0 {
+            return bad("accumulation", "must be at least 1".into());
+        }
+        if self.checkpoint_every == 0 {
+            return bad("checkpoint_every", "must be at least 1".into());
+        }
+        self.loss.scale()?;
+        Ok(())
+    }
+}
+
+/// What the loop reports while it runs (the caller prints it; this crate never does).
+#[derive(Debug, Clone, PartialEq)]
+pub enum TrainEvent {
+    /// Training starts (or resumes) at `step` of `total`.
+    Started {
+        /// Steps already done (non-zero after a resume).
+        step: u64,
+        /// Total steps.
+        total: u64,
+        /// Whether a checkpoint was loaded.
+        resumed: bool,
+    },
+    /// An optimizer step finished.
+    Step {
+        /// Steps done.
+        step: u64,
+        /// Total steps.
+        total: u64,
+        /// Mean loss of the step's batches.
+        loss: f64,
+        /// The step's learning rate.
+        learning_rate: f64,
+    },
+    /// A checkpoint was written.
+    Checkpoint(DevRow),
+}
+
+/// The result of a finished run.
+#[derive(Debug)]
+pub struct TrainOutcome<B: burn::tensor::backend::Backend> {
+    /// The selected model (best dev recall@1), ready for inference.
+    pub model: Encoder<B>,
+    /// One row per batch.
+    pub log: Vec<TrainLogRow>,
+    /// One row per checkpoint; the selected one is marked.
+    pub dev: Vec<DevRow>,
+    /// What the sampler produced.
+    pub composition: BatchComposition,
+    /// The selected checkpoint.
+    pub best: BestCheckpoint,
+    /// The step training resumed from (0 for a fresh run).
+    pub resumed_from: u64,
+}
+
+/// Where a run's inputs come from.
+pub struct TrainInputs<'a> {
+    /// The batch sampler (at step 0; restored on resume).
+    pub sampler: BatchSampler,
+    /// The dev split.
+    pub dev: &'a DevSet,
+    /// The tokenizer of the run.
+    pub tokenizer: &'a TextTokenizer,
+    /// The checkpoint folder.
+    pub checkpoints: &'a CheckpointDir,
+    /// The run's resolved settings; a resumed checkpoint must have been made from the same.
+    pub fingerprint: String,
+    /// Continue from the newest checkpoint (a fresh start when there is none).
+    pub resume: bool,
+}
+
+/// Trains `model` and returns the selected model with the run's records.
+pub fn train<B: AutodiffBackend>(
+    mut model: Encoder<B>,
+    inputs: TrainInputs<'_>,
+    config: &TrainerConfig,
+    device: &B::Device,
+    on_event: &mut dyn FnMut(TrainEvent),
+) -> Result<TrainOutcome<B::InnerBackend>> {
+    config.validate()?;
+    let TrainInputs {
+        mut sampler,
+        dev,
+        tokenizer,
+        checkpoints,
+        fingerprint,
+        resume,
+    } = inputs;
+    let mut optimizer = AdamWConfig::new()
+        .with_weight_decay(config.weight_decay as f32)
+        .with_epsilon(1e-8)
+        .init::<B, Encoder<B>>();
+    let mut state = TrainerState {
+        step: 0,
+        fingerprint,
+        sampler: sampler.state(),
+        composition: BatchComposition::new(),
+        log: Vec::new(),
+        dev: Vec::new(),
+        best: None,
+    };
+    let latest = if resume { checkpoints.latest()? } else { None };
+    if let Some(dir) = &latest {
+        let (m, o, saved) = checkpoints.load(dir, model, optimizer, device)?;
+        if saved.fingerprint != state.fingerprint {
+            return Err(TrainError::checkpoint(
+                dir,
+                "was made with other settings or data; run without --resume to start over",
+            ));
+        }
+        sampler.restore(&saved.sampler)?;
+        (model, optimizer, state) = (m, o, saved);
+    } else {
+        checkpoints.clear()?;
+    }
+    let resumed_from = state.step;
+    on_event(TrainEvent::Started {
+        step: state.step,
+        total: config.steps,
+        resumed: latest.is_some(),
+    });
+    let schedule = LinearSchedule {
+        peak: config.learning_rate,
+        warmup_steps: config.warmup_steps,
+        total_steps: config.steps,
+    };
+    let dev_batch = sampler.config().batch_size;
+    while state.step < config.steps {
+        let step = state.step + 1;
+        let learning_rate = schedule.rate(state.step);
+        B::seed(
+            device,
+            splitmix64(config.seed ^ step.wrapping_mul(0x9e37_79b9_7f4a_7c15)),
+        );
+        let mut accumulated = GradientsAccumulator::<Encoder<B>>::new();
+        let mut loss_sum = 0.0;
+        for _ in 0..config.accumulation {
+            let batch = sampler.next_batch();
+            let loss = step::batch_loss(&model, &batch, tokenizer, &config.loss, device)?;
+            let value = loss.clone().into_scalar().elem::<f64>();
+            if !value.is_finite() {
+                let last = checkpoints.latest()?;
+                return Err(TrainError::NonFiniteLoss {
+                    step,
+                    loss: value,
+                    last_checkpoint: last.map_or("none".into(), |p| p.display().to_string()),
+                });
+            }
+            let loss = loss.div_scalar(config.accumulation as f64);
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            accumulated.accumulate(&model, grads);
+            state.composition.record(&batch);
+            state
+                .log
+                .push(TrainLogRow::of(&batch, step, value, learning_rate));
+            loss_sum += value;
+        }
+        let mut grads = accumulated.grads();
+        if let Some(max_norm) = config.max_grad_norm {
+            clip_global_norm::<B, _>(&model, &mut grads, max_norm);
+        }
+        model = optimizer.step(learning_rate, model, grads);
+        state.step = step;
+        on_event(TrainEvent::Step {
+            step,
+            total: config.steps,
+            loss: loss_sum / config.accumulation as f64,
+            learning_rate,
+        });
+        if step % config.checkpoint_every == 0 || step == config.steps {
+            let metrics = dev.evaluate(&model.valid(), &config.loss, dev_batch, device)?;
+            let row = DevRow {
+                step,
+                dev_loss: metrics.loss,
+                dev_recall_at_1: metrics.recall_at_1,
+                selected: false,
+            };
+            let improves = state
+                .best
+                .is_none_or(|b| b.is_beaten_by(metrics.recall_at_1, metrics.loss));
+            if improves {
+                checkpoints.save_best(&model, step)?;
+                state.best = Some(BestCheckpoint {
+                    step,
+                    dev_loss: metrics.loss,
+                    dev_recall_at_1: metrics.recall_at_1,
+                });
+            }
+            state.dev.push(row.clone());
+            state.sampler = sampler.state();
+            checkpoints.save(&model, &optimizer, &state)?;
+            on_event(TrainEvent::Checkpoint(row));
+        }
+    }
+    let best = state
+        .best
+        .ok_or_else(|| TrainError::checkpoint(checkpoints.path(), "no checkpoint was selected"))?;
+    let model = checkpoints.load_best(model.valid(), best.step, device)?;
+    for row in &mut state.dev {
+        row.selected = row.step == best.step;
+    }
+    Ok(TrainOutcome {
+        model,
+        log: state.log,
+        dev: state.dev,
+        composition: state.composition,
+        best,
+        resumed_from,
+    })
+}

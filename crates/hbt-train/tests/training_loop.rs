@@ -1,0 +1,316 @@
+//! The training loop end to end on a tiny encoder: loss goes down, a resumed run equals an
+//! uninterrupted one, a NaN loss stops the run and keeps the last checkpoint.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use burn::backend::{Autodiff, Flex};
+use burn::module::Module;
+use hbt_data::tokenize::TextTokenizer;
+use hbt_data::{GroupMember, Lang, ParallelGroup};
+use hbt_model::{Encoder, EncoderConfig, ModelFamily, PoolingMode};
+use hbt_train::{
+    train, BatchSampler, CheckpointDir, DevSet, InfoNceConfig, SamplerConfig, Strategy, TrainError,
+    TrainEvent, TrainInputs, TrainerConfig, TrainingSource,
+};
+
+type B = Autodiff<Flex>;
+
+/// burn-flex's random source (dropout) is process-wide: tests that train must not overlap.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+const WORDS: [&str; 12] = [
+    "river", "bread", "mountain", "city", "music", "winter", "garden", "ship", "coffee", "library",
+    "forest", "bridge",
+];
+
+/// Groups in en/de/es whose question and answer share a topic word.
+fn groups(n: usize) -> Vec<ParallelGroup> {
+    (0..n)
+        .map(|i| {
+            let word = WORDS[i % WORDS.len()];
+            let mut members = BTreeMap::new();
+            for (lang, q, a) in [
+                ("en", "what about the", "this is the"),
+                ("de", "was ist mit dem", "das ist der"),
+                ("es", "qué pasa con el", "este es el"),
+            ] {
+                members.insert(
+                    Lang::parse(lang).unwrap(),
+                    GroupMember {
+                        question: format!("{q} {word} {i}?"),
+                        answer: format!("{a} {word} number {i}."),
+                        context: None,
+                    },
+                );
+            }
+            ParallelGroup {
+                id: format!("g{i:02}"),
+                members,
+            }
+        })
+        .collect()
+}
+
+struct Setup {
+    tokenizer: TextTokenizer,
+    train: Vec<ParallelGroup>,
+    dev: DevSet,
+    model_config: EncoderConfig,
+}
+
+fn setup() -> Setup {
+    let all = groups(40);
+    let (train, dev) = all.split_at(32);
+    let texts: Vec<String> = train
+        .iter()
+        .flat_map(|g| g.members.values())
+        .flat_map(|m| [m.question.clone(), m.answer.clone()])
+        .collect();
+    let tokenizer = TextTokenizer::train(texts.iter(), 300, 24).unwrap();
+    let mut model_config = EncoderConfig::new(
+        ModelFamily::XlmRoberta,
+        tokenizer.vocab_size(),
+        32,
+        1,
+        2,
+        64,
+        tokenizer.max_len() + 2,
+    );
+    model_config.pooling = PoolingMode::Mean;
+    model_config.normalize = true;
+    let dev = DevSet::new(dev, &tokenizer).unwrap();
+    Setup {
+        tokenizer,
+        train: train.to_vec(),
+        dev,
+        model_config,
+    }
+}
+
+fn trainer_config(steps: u64) -> TrainerConfig {
+    TrainerConfig {
+        steps,
+        learning_rate: 2e-3,
+        warmup_steps: 2,
+        weight_decay: 0.01,
+        max_grad_norm: Some(1.0),
+        accumulation: 1,
+        checkpoint_every: 4,
+        loss: InfoNceConfig::default(),
+        seed: 7,
+    }
+}
+
+fn run(
+    s: &Setup,
+    config: &TrainerConfig,
+    dir: &Path,
+    resume: bool,
+    on_event: &mut dyn FnMut(TrainEvent),
+) -> Result<hbt_train::TrainOutcome<Flex>, TrainError> {
+    let sampler = BatchSampler::new(
+        vec![TrainingSource::from_groups("tiny", s.train.clone())],
+        SamplerConfig {
+            strategy: Strategy::Hybrid { alpha: 0.5 },
+            batch_size: 8,
+            language_weighting: Default::default(),
+            seed: 7,
+        },
+    )?;
+    let device = Default::default();
+    let model = Encoder::<B>::init(&s.model_config, 7, &device).unwrap();
+    let checkpoints = CheckpointDir::new(dir);
+    let inputs = TrainInputs {
+        sampler,
+        dev: &s.dev,
+        tokenizer: &s.tokenizer,
+        checkpoints: &checkpoints,
+        fingerprint: "tiny".into(),
+        resume,
+    };
+    train(model, inputs, config, &device, on_event)
+}
+
+fn weights(model: &Encoder<Flex>) -> Vec<f32> {
+    let map = model.to_weights().unwrap();
+    map.into_values().flat_map(|t| t.data).collect()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_resumed_run_equals_the_uninterrupted_one() {
+    let _serial = serial();
+    let s = setup();
+    let tmp = tempfile::tempdir().unwrap();
+    let full_dir = tmp.path().join("full");
+    let snapshot = tmp.path().join("snapshot");
+    let config = trainer_config(12);
+    // The uninterrupted run; a copy of its checkpoint folder after step 4 stands for a run
+    // killed anywhere between steps 4 and 8.
+    let mut on_event = |event: TrainEvent| {
+        if let TrainEvent::Checkpoint(row) = event {
+            if row.step == 4 {
+                copy_dir(&full_dir, &snapshot);
+            }
+        }
+    };
+    let full = run(&s, &config, &full_dir, false, &mut on_event).unwrap();
+    assert_eq!(full.log.len(), 12);
+    assert_eq!(full.dev.len(), 3);
+    assert_eq!(full.resumed_from, 0);
+    assert_eq!(full.dev.iter().filter(|r| r.selected).count(), 1);
+
+    let mut events = Vec::new();
+    let resumed = run(&s, &config, &snapshot, true, &mut |e| events.push(e)).unwrap();
+    assert_eq!(resumed.resumed_from, 4);
+    assert!(matches!(
+        events[0],
+        TrainEvent::Started {
+            step: 4,
+            total: 12,
+            resumed: true
+        }
+    ));
+    assert_eq!(resumed.log, full.log, "train_log rows must be identical");
+    assert_eq!(resumed.dev, full.dev);
+    assert_eq!(resumed.composition, full.composition);
+    assert_eq!(weights(&resumed.model), weights(&full.model));
+
+    // Two fresh runs with one seed are identical too.
+    let again = run(&s, &config, &tmp.path().join("again"), false, &mut |_| {}).unwrap();
+    assert_eq!(again.log, full.log);
+    assert_eq!(weights(&again.model), weights(&full.model));
+}
+
+#[test]
+fn training_lowers_the_loss_and_improves_dev_recall() {
+    let _serial = serial();
+    let s = setup();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut config = trainer_config(40);
+    config.checkpoint_every = 40;
+    let device = Default::default();
+    let untrained = Encoder::<Flex>::init(&s.model_config, 7, &device).unwrap();
+    let before = s
+        .dev
+        .evaluate(&untrained, &config.loss, 8, &device)
+        .unwrap();
+    let out = run(&s, &config, tmp.path(), false, &mut |_| {}).unwrap();
+    let first: f64 = out.log[..5].iter().map(|r| r.loss).sum::<f64>() / 5.0;
+    let last: f64 = out.log[35..].iter().map(|r| r.loss).sum::<f64>() / 5.0;
+    assert!(last < first * 0.8, "loss {first} -> {last}");
+    let after = &out.dev[0];
+    assert!(
+        after.dev_loss < before.loss && after.dev_recall_at_1 > before.recall_at_1,
+        "dev {before:?} -> {after:?}"
+    );
+}
+
+#[test]
+fn a_non_finite_loss_stops_the_run_and_keeps_the_last_checkpoint() {
+    let _serial = serial();
+    let s = setup();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut config = trainer_config(30);
+    config.learning_rate = 1e30;
+    config.warmup_steps = 0;
+    config.max_grad_norm = None;
+    config.checkpoint_every = 1;
+    let err = run(&s, &config, tmp.path(), false, &mut |_| {}).unwrap_err();
+    match err {
+        TrainError::NonFiniteLoss {
+            step,
+            last_checkpoint,
+            ..
+        } => {
+            assert!(step > 1, "the first step's loss is finite");
+            assert!(last_checkpoint.ends_with(&format!("step-{:08}", step - 1)));
+            assert!(Path::new(&last_checkpoint).join("model.mpk").exists());
+        }
+        other => panic!("expected a non-finite loss, got {other}"),
+    }
+}
+
+#[test]
+fn resume_refuses_a_checkpoint_of_other_settings_and_bad_settings_are_named() {
+    let _serial = serial();
+    let s = setup();
+    let tmp = tempfile::tempdir().unwrap();
+    let config = trainer_config(4);
+    run(&s, &config, tmp.path(), false, &mut |_| {}).unwrap();
+    // Same folder, different fingerprint.
+    let sampler = BatchSampler::new(
+        vec![TrainingSource::from_groups("tiny", s.train.clone())],
+        SamplerConfig {
+            strategy: Strategy::Mono,
+            batch_size: 8,
+            language_weighting: Default::default(),
+            seed: 7,
+        },
+    )
+    .unwrap();
+    let device = Default::default();
+    let checkpoints = CheckpointDir::new(tmp.path());
+    let inputs = TrainInputs {
+        sampler,
+        dev: &s.dev,
+        tokenizer: &s.tokenizer,
+        checkpoints: &checkpoints,
+        fingerprint: "other".into(),
+        resume: true,
+    };
+    let model = Encoder::<B>::init(&s.model_config, 7, &device).unwrap();
+    let err = train(model, inputs, &config, &device, &mut |_| {}).unwrap_err();
+    assert!(err.to_string().contains("other settings"), "{err}");
+
+    let mut bad = trainer_config(4);
+    bad.warmup_steps = 10;
+    let err = run(&s, &bad, tmp.path(), false, &mut |_| {}).unwrap_err();
+    assert!(err.to_string().contains("warmup_steps"), "{err}");
+}
+
+#[test]
+fn checkpoints_keep_only_the_newest_step_and_the_best_model() {
+    let _serial = serial();
+    let s = setup();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = run(&s, &trainer_config(12), tmp.path(), false, &mut |_| {}).unwrap();
+    let mut names: Vec<String> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    names.sort();
+    let best = format!("best-step-{:08}", out.best.step);
+    let mut expected = vec![best, "step-00000012".to_string()];
+    expected.sort();
+    expected.dedup();
+    assert_eq!(names, expected);
+    // The returned model is the selected checkpoint's.
+    let device = Default::default();
+    let reloaded = CheckpointDir::new(tmp.path())
+        .load_best(
+            Encoder::<Flex>::init(&s.model_config, 1, &device).unwrap(),
+            out.best.step,
+            &device,
+        )
+        .unwrap();
+    assert_eq!(weights(&reloaded), weights(&out.model));
+    let _ = out.model.num_params();
+}
