@@ -47,8 +47,15 @@ pub enum Command {
 Examples:
   hbt experiment smoke                 experiments/smoke.toml
   hbt experiment path/to/study.toml    any experiment file
-  hbt experiment smoke --check         validate only; print the runs it would make")]
+  hbt experiment smoke --check         validate only; print the runs it would make
+  hbt experiment smoke --resume        continue interrupted runs from their newest checkpoint")]
     Experiment(ExperimentArgs),
+    /// Run the data and train stages of an experiment (no evaluation).
+    #[command(after_help = "\
+Examples:
+  hbt train smoke
+  hbt train smoke --resume             continue from the newest checkpoint of each run")]
+    Train(ExperimentArgs),
     /// Inspect, check and download datasets.
     #[command(subcommand)]
     Data(DataCommand),
@@ -65,6 +72,10 @@ pub struct ExperimentArgs {
     /// Validate the file and list its runs without running anything.
     #[arg(long)]
     pub check: bool,
+    /// Continue each run from its newest checkpoint (optimizer, schedule and sampler position
+    /// restored); runs without a checkpoint start from scratch.
+    #[arg(long, conflicts_with = "check")]
+    pub resume: bool,
 }
 
 /// `hbt data ...` subcommands.

@@ -14,13 +14,15 @@ pub mod stages;
 use anyhow::Result;
 
 use cli::{Cli, Command};
+use commands::experiment::Stages;
 use locations::Locations;
 
 /// Runs one parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
     let locations = Locations::resolve(&cli.locations);
     match cli.command {
-        Command::Experiment(args) => commands::experiment::run(&args, &locations),
+        Command::Experiment(args) => commands::experiment::run(&args, &locations, Stages::All),
+        Command::Train(args) => commands::experiment::run(&args, &locations, Stages::Train),
         Command::Data(command) => commands::data::run(command, &locations),
         Command::Bench(command) => commands::bench::run(command, &locations),
     }

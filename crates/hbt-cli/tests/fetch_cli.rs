@@ -7,7 +7,7 @@ use hbt_testkit::LocalServer;
 
 use std::path::{Path, PathBuf};
 
-use common::{assert_one_line_error, Scratch};
+use common::{assert_one_line_error, tiny_experiment, Scratch};
 
 fn real_data() -> Option<PathBuf> {
     hbt_testkit::real_data_dir()
@@ -103,7 +103,7 @@ fn an_experiment_downloads_missing_data_before_running() {
     let scratch = Scratch::with_tiny_data();
     scratch.experiment(
         "auto",
-        "[data]\ntrain = [\"train.jsonl\"]\neval = [\"xquad-r\"]\n[tokenizer]\nvocab_size = 300\nmax_len = 32\n",
+        &tiny_experiment("").replace("[\"tiny-eval\"]", "[\"xquad-r\"]"),
     );
     let data_dir = scratch.path("data");
     let out = scratch.hbt_env(

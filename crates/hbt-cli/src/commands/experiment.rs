@@ -1,9 +1,13 @@
-//! `hbt experiment NAME`: validate the whole experiment, then run every stage of every run
-//! into `results/NAME/RUN/`.
+//! `hbt experiment NAME` and `hbt train NAME`: validate the whole experiment, then run the
+//! stages of every run into `results/NAME/RUN/`, on the backend the experiment names.
 
-use std::time::SystemTime;
+use std::path::{Path, PathBuf};
+use std::time::{Instant, SystemTime};
 
 use anyhow::{bail, Result};
+use burn::backend::Autodiff;
+use burn::tensor::backend::AutodiffBackend;
+use hbt_model::backend::{BackendKind, FlexBackend, NdArrayBackend};
 
 use crate::cli::ExperimentArgs;
 use crate::config::{find_experiment, load_experiment, RunSpec};
@@ -11,9 +15,19 @@ use crate::locations::Locations;
 use crate::manifest::{git_state, timestamp, RunManifest, StageTime, MANIFEST_SCHEMA};
 use crate::run_dir::RunDir;
 use crate::stages;
+use crate::stages::data::PreparedData;
+
+/// Which stages a command runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stages {
+    /// Data and training only (`hbt train`).
+    Train,
+    /// Every stage (`hbt experiment`).
+    All,
+}
 
 /// Runs (or with `--check`, validates) an experiment.
-pub fn run(args: &ExperimentArgs, locations: &Locations) -> Result<()> {
+pub fn run(args: &ExperimentArgs, locations: &Locations, stages: Stages) -> Result<()> {
     let path = find_experiment(&args.name, &locations.experiments_dir)?;
     let experiment = load_experiment(&path)?;
     for spec in &experiment.runs {
@@ -34,7 +48,14 @@ pub fn run(args: &ExperimentArgs, locations: &Locations) -> Result<()> {
             i + 1,
             spec.name
         );
-        let target = run_one(&experiment.name, spec, locations)?;
+        let run = RunContext {
+            experiment: &experiment.name,
+            spec,
+            locations,
+            resume: args.resume,
+            stages,
+        };
+        let target = run.execute()?;
         println!("{}", target.display());
     }
     Ok(())
@@ -53,41 +74,121 @@ fn check_backend(spec: &RunSpec) -> Result<()> {
     Ok(())
 }
 
-fn run_one(experiment: &str, spec: &RunSpec, locations: &Locations) -> Result<std::path::PathBuf> {
-    let started = SystemTime::now();
-    let run_dir = RunDir::create(&locations.results_dir, experiment, &spec.name)?;
-    run_dir.write(
-        "config.toml",
-        toml::to_string_pretty(&spec.config)?.as_bytes(),
-    )?;
-    let mut stages_run = Vec::new();
+/// One run of an experiment.
+struct RunContext<'a> {
+    experiment: &'a str,
+    spec: &'a RunSpec,
+    locations: &'a Locations,
+    resume: bool,
+    stages: Stages,
+}
 
-    let clock = std::time::Instant::now();
-    let prepared = stages::data::run(&spec.config, locations, &run_dir)?;
-    stages_run.push(StageTime {
-        stage: "data".into(),
-        seconds: clock.elapsed().as_secs_f64(),
-    });
+/// Wall times of the stages run so far.
+#[derive(Default)]
+struct StageClock {
+    times: Vec<StageTime>,
+}
 
-    let (git_commit, git_dirty) = git_state();
-    let manifest = RunManifest {
-        schema_version: MANIFEST_SCHEMA,
-        hbt_version: env!("CARGO_PKG_VERSION"),
-        experiment: experiment.to_string(),
-        run: spec.name.clone(),
-        git_commit,
-        git_dirty,
-        started_at: timestamp(started),
-        finished_at: timestamp(SystemTime::now()),
-        seed: spec.config.seed,
-        backend: spec.config.backend.clone(),
-        command: std::env::args().collect(),
-        data: prepared.files,
-        stages: stages_run,
-    };
-    run_dir.write(
-        "manifest.json",
-        serde_json::to_string_pretty(&manifest)?.as_bytes(),
-    )?;
-    run_dir.commit()
+impl StageClock {
+    fn time<T>(&mut self, stage: &str, work: impl FnOnce() -> Result<T>) -> Result<T> {
+        let clock = Instant::now();
+        let out = work()?;
+        self.times.push(StageTime {
+            stage: stage.into(),
+            seconds: clock.elapsed().as_secs_f64(),
+        });
+        Ok(out)
+    }
+}
+
+impl RunContext<'_> {
+    fn checkpoints(&self) -> PathBuf {
+        self.locations
+            .results_dir
+            .join(self.experiment)
+            .join("checkpoints")
+            .join(&self.spec.name)
+    }
+
+    fn execute(&self) -> Result<PathBuf> {
+        let started = SystemTime::now();
+        let config = &self.spec.config;
+        let run_dir = RunDir::create(
+            &self.locations.results_dir,
+            self.experiment,
+            &self.spec.name,
+        )?;
+        run_dir.write("config.toml", toml::to_string_pretty(config)?.as_bytes())?;
+        let mut clock = StageClock::default();
+        let prepared = clock.time("data", || {
+            stages::data::run(config, self.locations, &run_dir)
+        })?;
+        let backend: BackendKind = config
+            .backend
+            .parse()
+            .map_err(|e: String| anyhow::anyhow!("key `backend`: {e}"))?;
+        match backend {
+            BackendKind::Flex => {
+                self.model_stages::<Autodiff<FlexBackend>>(&prepared, &run_dir, &mut clock)?
+            }
+            BackendKind::NdArray => {
+                self.model_stages::<Autodiff<NdArrayBackend>>(&prepared, &run_dir, &mut clock)?
+            }
+            #[cfg(feature = "cuda")]
+            BackendKind::Cuda => self.model_stages::<Autodiff<hbt_model::backend::CudaBackend>>(
+                &prepared, &run_dir, &mut clock,
+            )?,
+            #[cfg(not(feature = "cuda"))]
+            BackendKind::Cuda => unreachable!("checked by check_backend before any run starts"),
+        }
+        let (git_commit, git_dirty) = git_state();
+        let manifest = RunManifest {
+            schema_version: MANIFEST_SCHEMA,
+            hbt_version: env!("CARGO_PKG_VERSION"),
+            experiment: self.experiment.to_string(),
+            run: self.spec.name.clone(),
+            git_commit,
+            git_dirty,
+            started_at: timestamp(started),
+            finished_at: timestamp(SystemTime::now()),
+            seed: config.seed,
+            backend: config.backend.clone(),
+            command: std::env::args().collect(),
+            data: prepared.files,
+            stages: clock.times,
+        };
+        run_dir.write(
+            "manifest.json",
+            serde_json::to_string_pretty(&manifest)?.as_bytes(),
+        )?;
+        run_dir.commit()
+    }
+
+    /// The stages that need the encoder, on backend `B`.
+    fn model_stages<B: AutodiffBackend>(
+        &self,
+        prepared: &PreparedData,
+        run_dir: &RunDir,
+        clock: &mut StageClock,
+    ) -> Result<()> {
+        let config = &self.spec.config;
+        let device = B::Device::default();
+        let checkpoints = self.checkpoints();
+        let _model = clock.time("train", || {
+            let model = stages::model::initial_encoder::<B>(config, &prepared.tokenizer, &device)?;
+            stages::train::run(
+                config,
+                prepared,
+                model,
+                run_dir,
+                Path::new(&checkpoints),
+                self.resume,
+                &device,
+            )
+        })?;
+        if self.stages == Stages::All {
+            // The evaluation stage lands with hbt-eval.
+        }
+        Ok(())
+    }
 }

@@ -22,9 +22,45 @@ pub struct ExperimentConfig {
     /// Tokenizer: trained on the training text, or loaded from a tokenizer.json.
     #[serde(default)]
     pub tokenizer: TokenizerConfig,
+    /// The encoder: built from scratch or imported from a Hugging Face folder.
+    #[serde(default)]
+    pub model: ModelConfig,
     /// Training settings (batch strategy and schedule).
     #[serde(default)]
     pub train: TrainConfig,
+}
+
+/// The encoder to train.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelConfig {
+    /// A Hugging Face folder (config.json + model.safetensors) to fine-tune; empty: from scratch.
+    #[serde(default)]
+    pub pretrained: String,
+    /// From scratch: "xlm-roberta" or "bert".
+    #[serde(default = "default_family")]
+    pub family: String,
+    /// From scratch: width of the hidden states (a multiple of `heads`).
+    #[serde(default = "default_hidden_size")]
+    pub hidden_size: usize,
+    /// From scratch: number of transformer layers, in [1, 48].
+    #[serde(default = "default_layers")]
+    pub layers: usize,
+    /// From scratch: attention heads.
+    #[serde(default = "default_heads")]
+    pub heads: usize,
+    /// From scratch: width of the feed-forward layer.
+    #[serde(default = "default_intermediate_size")]
+    pub intermediate_size: usize,
+    /// From scratch: dropout on hidden states and attention, in [0, 0.9].
+    #[serde(default = "default_dropout")]
+    pub dropout: f64,
+    /// Sentence pooling: "cls", "mean" or "pooler".
+    #[serde(default = "default_pooling")]
+    pub pooling: String,
+    /// L2-normalise embeddings (retrieval scores are then cosine similarities).
+    #[serde(default = "default_true")]
+    pub normalize: bool,
 }
 
 /// Which data trains and which evaluates.
@@ -89,12 +125,39 @@ pub struct TrainConfig {
     /// Softmax temperature of the contrastive loss (scale = 1 / temperature), in (0, 10].
     #[serde(default = "default_temperature")]
     pub temperature: f64,
+    /// Add the answer → question direction to the loss.
+    #[serde(default)]
+    pub symmetric: bool,
+    /// Mono batches draw their language "proportional" to its data, or "uniform".
+    #[serde(default = "default_language_weighting")]
+    pub language_weighting: String,
+    /// Share of the steps spent in linear warm-up before the linear decay, in [0, 1].
+    #[serde(default = "default_warmup_fraction")]
+    pub warmup_fraction: f64,
+    /// AdamW decoupled weight decay, in [0, 1).
+    #[serde(default = "default_weight_decay")]
+    pub weight_decay: f64,
+    /// Clip gradients to this global L2 norm; 0 turns clipping off.
+    #[serde(default = "default_max_grad_norm")]
+    pub max_grad_norm: f64,
+    /// Batches summed into one optimizer step, at least 1.
+    #[serde(default = "default_accumulation")]
+    pub accumulation: usize,
+    /// Checkpoint (and dev measurement) every this many steps, and at the end.
+    #[serde(default = "default_checkpoint_every")]
+    pub checkpoint_every: usize,
 }
 
 /// The known batch strategies.
 pub const STRATEGIES: [&str; 4] = ["mono", "mixed", "cross", "hybrid"];
 /// The known backends.
 pub const BACKENDS: [&str; 3] = ["flex", "ndarray", "cuda"];
+/// The known pooling modes.
+pub const POOLINGS: [&str; 3] = ["cls", "mean", "pooler"];
+/// The known model families.
+pub const FAMILIES: [&str; 2] = ["xlm-roberta", "bert"];
+/// The known mono-language weightings.
+pub const LANGUAGE_WEIGHTINGS: [&str; 2] = ["proportional", "uniform"];
 /// The known sentence sources.
 pub const SENTENCE_SOURCES: [&str; 2] = ["shipped", "splitter"];
 
@@ -140,6 +203,64 @@ fn default_learning_rate() -> f64 {
 fn default_temperature() -> f64 {
     0.05
 }
+fn default_language_weighting() -> String {
+    "proportional".into()
+}
+fn default_warmup_fraction() -> f64 {
+    0.1
+}
+fn default_weight_decay() -> f64 {
+    0.01
+}
+fn default_max_grad_norm() -> f64 {
+    1.0
+}
+fn default_accumulation() -> usize {
+    1
+}
+fn default_checkpoint_every() -> usize {
+    250
+}
+fn default_family() -> String {
+    "xlm-roberta".into()
+}
+fn default_hidden_size() -> usize {
+    256
+}
+fn default_layers() -> usize {
+    4
+}
+fn default_heads() -> usize {
+    4
+}
+fn default_intermediate_size() -> usize {
+    1024
+}
+fn default_dropout() -> f64 {
+    0.1
+}
+fn default_pooling() -> String {
+    "mean".into()
+}
+fn default_true() -> bool {
+    true
+}
+
+impl Default for ModelConfig {
+    fn default() -> Self {
+        ModelConfig {
+            pretrained: String::new(),
+            family: default_family(),
+            hidden_size: default_hidden_size(),
+            layers: default_layers(),
+            heads: default_heads(),
+            intermediate_size: default_intermediate_size(),
+            dropout: default_dropout(),
+            pooling: default_pooling(),
+            normalize: true,
+        }
+    }
+}
 
 impl Default for DataConfig {
     fn default() -> Self {
@@ -173,6 +294,13 @@ impl Default for TrainConfig {
             steps: default_steps(),
             learning_rate: default_learning_rate(),
             temperature: default_temperature(),
+            symmetric: false,
+            language_weighting: default_language_weighting(),
+            warmup_fraction: default_warmup_fraction(),
+            weight_decay: default_weight_decay(),
+            max_grad_norm: default_max_grad_norm(),
+            accumulation: default_accumulation(),
+            checkpoint_every: default_checkpoint_every(),
         }
     }
 }
@@ -185,6 +313,7 @@ impl Default for ExperimentConfig {
             backend: default_backend(),
             data: DataConfig::default(),
             tokenizer: TokenizerConfig::default(),
+            model: ModelConfig::default(),
             train: TrainConfig::default(),
         }
     }

@@ -3,7 +3,10 @@
 use anyhow::{bail, Result};
 use hbt_data::Lang;
 
-use super::schema::{ExperimentConfig, BACKENDS, SENTENCE_SOURCES, STRATEGIES};
+use super::schema::{
+    ExperimentConfig, BACKENDS, FAMILIES, LANGUAGE_WEIGHTINGS, POOLINGS, SENTENCE_SOURCES,
+    STRATEGIES,
+};
 
 /// Checks every setting of a resolved run; the error names the key and the value at fault.
 pub fn validate(config: &ExperimentConfig) -> Result<()> {
@@ -53,6 +56,48 @@ pub fn validate(config: &ExperimentConfig) -> Result<()> {
             "key `train.temperature`: must be in (0, 10], got {}",
             train.temperature
         );
+    }
+    one_of(
+        "train.language_weighting",
+        &train.language_weighting,
+        &LANGUAGE_WEIGHTINGS,
+    )?;
+    in_range("train.warmup_fraction", train.warmup_fraction, 0.0, 1.0)?;
+    if !(0.0..1.0).contains(&train.weight_decay) {
+        bail!(
+            "key `train.weight_decay`: must be in [0, 1), got {}",
+            train.weight_decay
+        );
+    }
+    in_range("train.max_grad_norm", train.max_grad_norm, 0.0, 1e6)?;
+    in_range("train.accumulation", train.accumulation as f64, 1.0, 1024.0)?;
+    in_range(
+        "train.checkpoint_every",
+        train.checkpoint_every as f64,
+        1.0,
+        1e12,
+    )?;
+    let model = &config.model;
+    one_of("model.pooling", &model.pooling, &POOLINGS)?;
+    if model.pretrained.is_empty() {
+        one_of("model.family", &model.family, &FAMILIES)?;
+        in_range("model.layers", model.layers as f64, 1.0, 48.0)?;
+        in_range("model.heads", model.heads as f64, 1.0, 128.0)?;
+        in_range("model.hidden_size", model.hidden_size as f64, 1.0, 16384.0)?;
+        in_range(
+            "model.intermediate_size",
+            model.intermediate_size as f64,
+            1.0,
+            65536.0,
+        )?;
+        if model.hidden_size % model.heads != 0 {
+            bail!(
+                "key `model.hidden_size`: {} is not a multiple of `model.heads` ({})",
+                model.hidden_size,
+                model.heads
+            );
+        }
+        in_range("model.dropout", model.dropout, 0.0, 0.9)?;
     }
     Ok(())
 }

@@ -2,3 +2,5 @@
 //! and writes its files into the run folder.
 
 pub mod data;
+pub mod model;
+pub mod train;

@@ -150,9 +150,29 @@ pub fn write_qa_rows(path: &Path) {
     std::fs::write(path, lines.join("\n") + "\n").unwrap();
 }
 
-/// A valid experiment over the tiny data, with `extra` appended.
+/// Training settings of the tiny experiments: a one-layer 16-wide encoder, a few steps.
+const TINY_TRAIN: [(&str, &str); 5] = [
+    ("steps", "4"),
+    ("batch_size", "4"),
+    ("warmup_fraction", "0.25"),
+    ("checkpoint_every", "2"),
+    ("strategy", "\"hybrid\""),
+];
+
+/// A valid experiment over the tiny data, with `extra` (top-level keys, or a `[train]` table
+/// whose keys override the tiny defaults) placed first.
 pub fn tiny_experiment(extra: &str) -> String {
-    format!(
-        "seed = 3\n{extra}\n",
-    ) + "[data]\ntrain = [\"train.jsonl\"]\neval = [\"tiny-eval\"]\ndev_fraction = 0.2\n[tokenizer]\nvocab_size = 300\nmax_len = 32\n"
+    let defaults: String = TINY_TRAIN
+        .iter()
+        .filter(|(key, _)| !extra.contains(&format!("{key} =")))
+        .map(|(key, value)| format!("{key} = {value}\n"))
+        .collect();
+    let extra = if extra.contains("[train]") {
+        format!("{extra}\n{defaults}")
+    } else {
+        format!("{extra}\n[train]\n{defaults}")
+    };
+    format!("seed = 3\n{extra}\n")
+        + "[data]\ntrain = [\"train.jsonl\"]\neval = [\"tiny-eval\"]\ndev_fraction = 0.2\n[tokenizer]\nvocab_size = 300\nmax_len = 32\n"
+        + "[model]\nhidden_size = 16\nlayers = 1\nheads = 2\nintermediate_size = 32\n"
 }

@@ -256,7 +256,7 @@ pub fn train<B: AutodiffBackend>(
             loss: loss_sum / config.accumulation as f64,
             learning_rate,
         });
-        if step % config.checkpoint_every == 0 || step == config.steps {
+        if step.is_multiple_of(config.checkpoint_every) || step == config.steps {
             let metrics = dev.evaluate(&model.valid(), &config.loss, dev_batch, device)?;
             let row = DevRow {
                 step,

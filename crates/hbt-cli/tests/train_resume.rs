@@ -1,0 +1,130 @@
+//! The train stage through the CLI: run records, the exported model, and crash safety — a run
+//! killed with SIGKILL and resumed ends exactly as an uninterrupted run with the same seed.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{tiny_experiment, Scratch};
+
+fn read(path: &Path) -> Vec<u8> {
+    std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn ok(out: &std::process::Output) -> String {
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "{stderr}");
+    stderr
+}
+
+#[test]
+fn training_writes_its_records_and_a_transformers_folder() {
+    let scratch = Scratch::with_tiny_data();
+    scratch.experiment("tiny", &tiny_experiment(""));
+    ok(&scratch.hbt(&["train", "tiny"]));
+    let run = scratch.path("results/tiny/main");
+    let log = String::from_utf8(read(&run.join("train_log.csv"))).unwrap();
+    let lines: Vec<&str> = log.lines().collect();
+    assert_eq!(lines[0], "step,loss,learning_rate,batch_kind,languages");
+    assert_eq!(lines.len(), 5, "one row per step: {log}");
+    assert!(lines[1].starts_with("1,"), "{log}");
+    let dev = String::from_utf8(read(&run.join("dev_log.csv"))).unwrap();
+    assert_eq!(
+        dev.lines().count(),
+        3,
+        "checkpoints at steps 2 and 4: {dev}"
+    );
+    assert_eq!(dev.matches(",true").count(), 1, "{dev}");
+    let composition: serde_json::Value =
+        serde_json::from_slice(&read(&run.join("batch_composition.json"))).unwrap();
+    assert_eq!(composition["composition"]["batches"], 4);
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&read(&run.join("manifest.json"))).unwrap();
+    assert_eq!(manifest["stages"][1]["stage"], "train");
+    let final_dir = scratch.path("results/tiny/checkpoints/main/final");
+    for file in ["config.json", "model.safetensors", "tokenizer.json"] {
+        assert!(final_dir.join(file).is_file(), "{file} missing");
+    }
+}
+
+/// Waits until `path` exists, or panics after a minute.
+fn wait_for(path: &Path) {
+    let started = Instant::now();
+    while !path.exists() {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "{} never appeared",
+            path.display()
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+#[test]
+fn a_run_killed_mid_way_and_resumed_equals_an_uninterrupted_run() {
+    let scratch = Scratch::with_tiny_data();
+    scratch.experiment(
+        "long",
+        &tiny_experiment("[train]\nsteps = 200\ncheckpoint_every = 10"),
+    );
+    let results = |name: &str| scratch.path(name).to_str().unwrap().to_string();
+    ok(&scratch.hbt(&["experiment", "long", "--results-dir", &results("a")]));
+    ok(&scratch.hbt(&["experiment", "long", "--results-dir", &results("again")]));
+
+    // Start the same run, SIGKILL it once its step-20 checkpoint exists, then resume it.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hbt"))
+        .current_dir(scratch.path(""))
+        .args(["experiment", "long", "--results-dir", &results("b")])
+        .env_remove("HBT_DATA_DIR")
+        .env_remove("HBT_RESULTS_DIR")
+        .env("HBT_OFFLINE", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for(&scratch.path("b/long/checkpoints/main/step-00000020"));
+    child.kill().unwrap(); // SIGKILL on Unix
+    child.wait().unwrap();
+    assert!(
+        !scratch.path("b/long/main").exists(),
+        "the run was killed before it finished"
+    );
+    let stderr = ok(&scratch.hbt(&[
+        "experiment",
+        "long",
+        "--resume",
+        "--results-dir",
+        &results("b"),
+    ]));
+    assert!(
+        stderr.contains("resumed from the checkpoint of step"),
+        "{stderr}"
+    );
+
+    for file in [
+        "main/train_log.csv",
+        "main/dev_log.csv",
+        "checkpoints/main/final/model.safetensors",
+    ] {
+        let a = read(&scratch.path(&format!("a/long/{file}")));
+        assert!(
+            a == read(&scratch.path(&format!("again/long/{file}"))),
+            "{file}: two runs with one seed differ"
+        );
+        assert!(
+            a == read(&scratch.path(&format!("b/long/{file}"))),
+            "{file}: the resumed run differs from the uninterrupted one"
+        );
+    }
+}
+
+#[test]
+fn resume_without_a_checkpoint_starts_from_scratch() {
+    let scratch = Scratch::with_tiny_data();
+    scratch.experiment("tiny", &tiny_experiment(""));
+    let stderr = ok(&scratch.hbt(&["train", "tiny", "--resume"]));
+    assert!(!stderr.contains("resumed from"), "{stderr}");
+    assert!(scratch.path("results/tiny/main/train_log.csv").is_file());
+}
