@@ -16,6 +16,7 @@ use crate::manifest::{git_state, timestamp, RunManifest, StageTime, MANIFEST_SCH
 use crate::run_dir::RunDir;
 use crate::stages;
 use crate::stages::data::PreparedData;
+use crate::stages::eval::{EvalSettings, Ranker};
 
 /// Which stages a command runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,8 +41,27 @@ pub fn run(args: &ExperimentArgs, locations: &Locations, stages: Stages) -> Resu
         }
         return Ok(());
     }
-    let total = experiment.runs.len();
-    for (i, spec) in experiment.runs.iter().enumerate() {
+    let mut runs: Vec<(RunSpec, RunKind)> = experiment
+        .runs
+        .iter()
+        .map(|spec| (spec.clone(), RunKind::Trained))
+        .collect();
+    if stages == Stages::All {
+        // Reference rows share the first run's data, tokenizer and seed.
+        let first = &experiment.runs[0];
+        for reference in &first.config.eval.references {
+            let kind = if reference == "bm25" {
+                RunKind::Bm25
+            } else {
+                RunKind::Untrained
+            };
+            let mut spec = first.clone();
+            spec.name = reference.clone();
+            runs.push((spec, kind));
+        }
+    }
+    let total = runs.len();
+    for (i, (spec, kind)) in runs.iter().enumerate() {
         eprintln!(
             "== {} run {}/{total}: {} ==",
             experiment.name,
@@ -51,6 +71,7 @@ pub fn run(args: &ExperimentArgs, locations: &Locations, stages: Stages) -> Resu
         let run = RunContext {
             experiment: &experiment.name,
             spec,
+            kind: *kind,
             locations,
             resume: args.resume,
             stages,
@@ -59,6 +80,17 @@ pub fn run(args: &ExperimentArgs, locations: &Locations, stages: Stages) -> Resu
         println!("{}", target.display());
     }
     Ok(())
+}
+
+/// What a run evaluates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RunKind {
+    /// The trained encoder.
+    Trained,
+    /// The BM25 reference.
+    Bm25,
+    /// The encoder before training (the same initialisation as the trained runs).
+    Untrained,
 }
 
 /// The backend must be compiled in; the error names the cargo feature to enable.
@@ -78,6 +110,7 @@ fn check_backend(spec: &RunSpec) -> Result<()> {
 struct RunContext<'a> {
     experiment: &'a str,
     spec: &'a RunSpec,
+    kind: RunKind,
     locations: &'a Locations,
     resume: bool,
     stages: Stages,
@@ -173,22 +206,43 @@ impl RunContext<'_> {
     ) -> Result<()> {
         let config = &self.spec.config;
         let device = B::Device::default();
-        let checkpoints = self.checkpoints();
-        let _model = clock.time("train", || {
-            let model = stages::model::initial_encoder::<B>(config, &prepared.tokenizer, &device)?;
-            stages::train::run(
-                config,
-                prepared,
-                model,
-                run_dir,
-                Path::new(&checkpoints),
-                self.resume,
+        let tokenizer = &prepared.tokenizer;
+        let model = match self.kind {
+            RunKind::Bm25 => None,
+            RunKind::Untrained => Some(stages::model::initial_encoder::<B::InnerBackend>(
+                config, tokenizer, &device,
+            )?),
+            RunKind::Trained => Some(clock.time("train", || {
+                let model = stages::model::initial_encoder::<B>(config, tokenizer, &device)?;
+                let checkpoints = self.checkpoints();
+                stages::train::run(
+                    config,
+                    prepared,
+                    model,
+                    run_dir,
+                    Path::new(&checkpoints),
+                    self.resume,
+                    &device,
+                )
+            })?),
+        };
+        if self.stages == Stages::Train {
+            return Ok(());
+        }
+        let ranker = match &model {
+            Some(model) => Ranker::Dense { model, tokenizer },
+            None => Ranker::Bm25,
+        };
+        clock.time("eval", || {
+            stages::eval::run(
+                &prepared.eval,
+                &stages::eval::train_languages(prepared),
+                &ranker,
+                self.kind == RunKind::Untrained,
+                &EvalSettings::of(config),
+                run_dir.path(),
                 &device,
             )
-        })?;
-        if self.stages == Stages::All {
-            // The evaluation stage lands with hbt-eval.
-        }
-        Ok(())
+        })
     }
 }

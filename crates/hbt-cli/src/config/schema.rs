@@ -28,6 +28,51 @@ pub struct ExperimentConfig {
     /// Training settings (batch strategy and schedule).
     #[serde(default)]
     pub train: TrainConfig,
+    /// Evaluation settings.
+    #[serde(default)]
+    pub eval: EvalConfig,
+}
+
+/// How runs are evaluated.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvalConfig {
+    /// Reference runs evaluated beside the trained ones: "bm25" and/or "untrained".
+    #[serde(default = "default_references")]
+    pub references: Vec<String>,
+    /// Sequences per encoding batch, at least 1.
+    #[serde(default = "default_eval_batch_size")]
+    pub batch_size: usize,
+    /// Queries per search block (memory holds block × pool scores), at least 1.
+    #[serde(default = "default_search_block")]
+    pub search_block: usize,
+    /// Also write TREC run files (top 100) and qrels into the run's trec/ folder.
+    #[serde(default)]
+    pub trec: bool,
+}
+
+/// The known reference runs.
+pub const REFERENCES: [&str; 2] = ["bm25", "untrained"];
+
+fn default_references() -> Vec<String> {
+    REFERENCES.iter().map(|r| r.to_string()).collect()
+}
+fn default_eval_batch_size() -> usize {
+    128
+}
+fn default_search_block() -> usize {
+    256
+}
+
+impl Default for EvalConfig {
+    fn default() -> Self {
+        EvalConfig {
+            references: default_references(),
+            batch_size: default_eval_batch_size(),
+            search_block: default_search_block(),
+            trec: false,
+        }
+    }
 }
 
 /// The encoder to train.
@@ -315,6 +360,7 @@ impl Default for ExperimentConfig {
             tokenizer: TokenizerConfig::default(),
             model: ModelConfig::default(),
             train: TrainConfig::default(),
+            eval: EvalConfig::default(),
         }
     }
 }

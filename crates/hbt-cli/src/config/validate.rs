@@ -4,8 +4,8 @@ use anyhow::{bail, Result};
 use hbt_data::Lang;
 
 use super::schema::{
-    ExperimentConfig, BACKENDS, FAMILIES, LANGUAGE_WEIGHTINGS, POOLINGS, SENTENCE_SOURCES,
-    STRATEGIES,
+    ExperimentConfig, BACKENDS, FAMILIES, LANGUAGE_WEIGHTINGS, POOLINGS, REFERENCES,
+    SENTENCE_SOURCES, STRATEGIES,
 };
 
 /// Checks every setting of a resolved run; the error names the key and the value at fault.
@@ -99,6 +99,16 @@ pub fn validate(config: &ExperimentConfig) -> Result<()> {
         }
         in_range("model.dropout", model.dropout, 0.0, 0.9)?;
     }
+    for reference in &config.eval.references {
+        one_of("eval.references", reference, &REFERENCES)?;
+    }
+    in_range("eval.batch_size", config.eval.batch_size as f64, 1.0, 1e6)?;
+    in_range(
+        "eval.search_block",
+        config.eval.search_block as f64,
+        1.0,
+        1e7,
+    )?;
     Ok(())
 }
 

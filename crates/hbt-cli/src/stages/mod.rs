@@ -2,5 +2,6 @@
 //! and writes its files into the run folder.
 
 pub mod data;
+pub mod eval;
 pub mod model;
 pub mod train;
