@@ -56,6 +56,24 @@ Examples:
   hbt train smoke
   hbt train smoke --resume             continue from the newest checkpoint of each run")]
     Train(ExperimentArgs),
+    /// Evaluate a saved model (Hugging Face folder) or BM25 on evaluation tasks.
+    #[command(after_help = "\
+Examples:
+  hbt eval --checkpoint results/smoke/checkpoints/strategy-hybrid/final --task xquad-r
+  hbt eval --checkpoint bm25 --task mlqa-r --out results/bm25-mlqa --trec")]
+    Eval(EvalArgs),
+    /// Tables, figures and report.md of experiments, from their results folders alone.
+    #[command(
+        after_help = "Examples:\n  hbt report smoke\n  hbt report study-mlqa-to-xquad alpha-sweep --no-figures"
+    )]
+    Report(ReportArgs),
+    /// Per-metric differences between two runs (or two strategies over seeds) with paired
+    /// significance tests over queries.
+    #[command(after_help = "\
+Examples:
+  hbt compare smoke/strategy-mono smoke/strategy-hybrid
+  hbt compare --experiment study-mlqa-to-xquad mono hybrid --json cmp.json")]
+    Compare(CompareArgs),
     /// Inspect, check and download datasets.
     #[command(subcommand)]
     Data(DataCommand),
@@ -76,6 +94,76 @@ pub struct ExperimentArgs {
     /// restored); runs without a checkpoint start from scratch.
     #[arg(long, conflicts_with = "check")]
     pub resume: bool,
+}
+
+/// Arguments of `hbt report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Experiment names (results/NAME) or paths to experiment results folders.
+    #[arg(required = true)]
+    pub experiments: Vec<String>,
+    /// Write tables only.
+    #[arg(long)]
+    pub no_figures: bool,
+}
+
+/// Arguments of `hbt compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Run A: a run folder or EXPERIMENT/RUN (with --experiment: a strategy or group name).
+    pub a: String,
+    /// Run B, compared as B − A.
+    pub b: String,
+    /// Compare groups of runs (strategies over seeds) of this experiment.
+    #[arg(long, value_name = "NAME")]
+    pub experiment: Option<String>,
+    /// Bootstrap resamples and permutation-test sign flips.
+    #[arg(long, default_value_t = 10_000, value_parser = positive())]
+    pub resamples: usize,
+    /// Seed of the resampling.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Settings to test (mono, cross, multi, ...); all when absent.
+    #[arg(long = "setting", value_name = "SETTING")]
+    pub settings: Vec<String>,
+    /// Also write the comparison as JSON.
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<PathBuf>,
+}
+
+/// Arguments of `hbt eval`.
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// A Hugging Face folder (config.json, model.safetensors, tokenizer.json), or `bm25`.
+    #[arg(long, value_name = "DIR")]
+    pub checkpoint: String,
+    /// Evaluation task: a dataset name or path (repeat for several).
+    #[arg(long = "task", value_name = "NAME", required = true)]
+    pub tasks: Vec<String>,
+    /// Folder for metrics.json, per_query.parquet and trec/ (default: CHECKPOINT/eval).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Also write TREC run files (top 100) and qrels.
+    #[arg(long)]
+    pub trec: bool,
+    /// Compute backend: flex, ndarray or cuda.
+    #[arg(long, default_value = "flex")]
+    pub backend: String,
+    /// Sequences per encoding batch.
+    #[arg(long, default_value_t = 128, value_parser = positive())]
+    pub batch_size: usize,
+    /// Truncate inputs to this many tokens (default: the model's limit, at most 512).
+    #[arg(long, value_parser = positive())]
+    pub max_len: Option<usize>,
+    /// Pooling when config.json does not name one (hbt exports do): cls, mean or pooler.
+    #[arg(long, default_value = "cls")]
+    pub pooling: String,
+    /// Languages seen in training, to mark the others zero-shot.
+    #[arg(long, value_delimiter = ',', value_name = "XX,YY")]
+    pub train_languages: Vec<String>,
+    /// Encode candidates as sentence plus paragraph.
+    #[arg(long)]
+    pub candidate_context: bool,
 }
 
 /// `hbt data ...` subcommands.

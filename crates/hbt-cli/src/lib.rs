@@ -23,6 +23,9 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Experiment(args) => commands::experiment::run(&args, &locations, Stages::All),
         Command::Train(args) => commands::experiment::run(&args, &locations, Stages::Train),
+        Command::Eval(args) => commands::eval::run(&args, &locations),
+        Command::Report(args) => commands::report::run(&args, &locations),
+        Command::Compare(args) => commands::report::compare(&args, &locations),
         Command::Data(command) => commands::data::run(command, &locations),
         Command::Bench(command) => commands::bench::run(command, &locations),
     }

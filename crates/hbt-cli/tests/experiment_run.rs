@@ -126,3 +126,90 @@ fn results_dir_flag_beats_the_environment() {
     assert!(flag_dir.join("tiny/main/manifest.json").is_file());
     assert!(!env_dir.exists());
 }
+
+#[test]
+fn a_whole_experiment_evaluates_runs_and_references_and_writes_a_report() {
+    let scratch = Scratch::with_tiny_data();
+    let text = format!(
+        "{}[sweep]\n\"train.strategy\" = [\"mono\", \"hybrid\"]\n",
+        tiny_experiment("")
+    );
+    scratch.experiment("full", &text);
+    let out = scratch.hbt(&["experiment", "full"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for (run, model) in [
+        ("strategy-mono", "trained"),
+        ("strategy-hybrid", "trained"),
+        ("bm25", "bm25"),
+        ("untrained", "untrained"),
+    ] {
+        let metrics = read_json(scratch.path(&format!("results/full/{run}/metrics.json")));
+        assert_eq!(metrics["schema_version"], 1);
+        assert_eq!(metrics["model"], model, "{run}");
+        let task = &metrics["tasks"][0];
+        assert_eq!(task["kind"], "qa");
+        assert_eq!(task["mono"]["per_language"]["en"]["queries"], 3);
+        assert_eq!(task["cross"]["pairs"]["en-de"]["queries"], 3);
+        assert_eq!(task["multi"]["per_language"]["de"]["queries"], 3);
+        let map = task["multi"]["mean"]["map"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&map), "{run}: {map}");
+        assert!(scratch
+            .path(&format!("results/full/{run}/per_query.parquet"))
+            .is_file());
+    }
+    // BM25 finds the German answers of German questions: the words overlap.
+    let bm25 = read_json(scratch.path("results/full/bm25/metrics.json"));
+    assert!(
+        bm25["tasks"][0]["mono"]["per_language"]["de"]["map"]
+            .as_f64()
+            .unwrap()
+            > 0.5
+    );
+    let report = std::fs::read_to_string(scratch.path("results/full/report.md")).unwrap();
+    assert!(
+        report.contains("hybrid") && report.contains("BM25"),
+        "{report}"
+    );
+    assert!(scratch.path("results/full/tables/main.csv").is_file());
+
+    let compare = scratch.hbt(&[
+        "compare",
+        "full/strategy-mono",
+        "full/strategy-hybrid",
+        "--resamples",
+        "200",
+    ]);
+    assert!(
+        compare.status.success(),
+        "{}",
+        String::from_utf8_lossy(&compare.stderr)
+    );
+    let table = String::from_utf8_lossy(&compare.stdout);
+    assert!(table.contains("mono") && table.contains("multi"), "{table}");
+
+    let eval = scratch.hbt(&[
+        "eval",
+        "--checkpoint",
+        "results/full/checkpoints/strategy-hybrid/final",
+        "--task",
+        "tiny-eval",
+        "--trec",
+    ]);
+    assert!(
+        eval.status.success(),
+        "{}",
+        String::from_utf8_lossy(&eval.stderr)
+    );
+    // The saved model scores exactly as in the experiment.
+    let again =
+        read_json(scratch.path("results/full/checkpoints/strategy-hybrid/final/eval/metrics.json"));
+    let original = read_json(scratch.path("results/full/strategy-hybrid/metrics.json"));
+    assert_eq!(again["tasks"][0]["multi"], original["tasks"][0]["multi"]);
+    assert!(scratch
+        .path("results/full/checkpoints/strategy-hybrid/final/eval/trec")
+        .is_dir());
+}

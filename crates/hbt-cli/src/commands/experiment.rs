@@ -79,6 +79,9 @@ pub fn run(args: &ExperimentArgs, locations: &Locations, stages: Stages) -> Resu
         let target = run.execute()?;
         println!("{}", target.display());
     }
+    if stages == Stages::All {
+        super::report::report_experiment(&experiment.name, locations, true)?;
+    }
     Ok(())
 }
 

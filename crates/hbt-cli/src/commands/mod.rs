@@ -2,4 +2,6 @@
 
 pub mod bench;
 pub mod data;
+pub mod eval;
 pub mod experiment;
+pub mod report;

@@ -76,20 +76,9 @@ pub fn run(
 
     let mut eval = Vec::new();
     for reference in &data.eval {
-        let source = datasets::resolve(reference, locations).context("key `data.eval`")?;
-        files.extend(source.files.clone());
-        let task = match &source.kind {
-            SourceKind::Lareqa(dir) => EvalTask::Qa(read_lareqa_dir(dir, None, sentences)?.task()),
-            SourceKind::Beir(dir) => EvalTask::Retrieval(load_retrieval_task(dir, "test", None)?),
-            SourceKind::Bitext(path) => EvalTask::Bitext(bitext::BitextTask::from_pairs(
-                reference,
-                &read_pairs(path)?,
-            )?),
-            SourceKind::QaRows(path) => bail!(
-                "key `data.eval`: {}: QA rows are a training source, not an evaluation task",
-                path.display()
-            ),
-        };
+        let (task, task_files) =
+            load_eval_task(reference, sentences, locations).context("key `data.eval`")?;
+        files.extend(task_files);
         log.note(&format!("eval {reference}: {}", describe_task(&task)));
         eval.push((reference.clone(), task));
     }
@@ -169,6 +158,28 @@ pub fn run(
         tokenizer,
         files,
     })
+}
+
+/// Loads the evaluation task `reference` (a dataset name or path), with the files it read.
+pub fn load_eval_task(
+    reference: &str,
+    sentences: SentenceSource,
+    locations: &Locations,
+) -> Result<(EvalTask, Vec<DataFile>)> {
+    let source = datasets::resolve(reference, locations)?;
+    let task = match &source.kind {
+        SourceKind::Lareqa(dir) => EvalTask::Qa(read_lareqa_dir(dir, None, sentences)?.task()),
+        SourceKind::Beir(dir) => EvalTask::Retrieval(load_retrieval_task(dir, "test", None)?),
+        SourceKind::Bitext(path) => EvalTask::Bitext(bitext::BitextTask::from_pairs(
+            reference,
+            &read_pairs(path)?,
+        )?),
+        SourceKind::QaRows(path) => bail!(
+            "{}: QA rows are a training source, not an evaluation task",
+            path.display()
+        ),
+    };
+    Ok((task, source.files))
 }
 
 fn read_pairs(path: &std::path::Path) -> Result<Vec<TranslationPair>> {

@@ -1,0 +1,247 @@
+//! Training curves per strategy: the training loss (moving average, top) and the dev recall@1
+//! at each checkpoint (bottom). Curves are averaged over a strategy's seeds; the checkpoint that
+//! became the final model is circled.
+
+use std::collections::BTreeMap;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::parts::{draw_marker, legend_height, with_legend, with_title, LegendEntry};
+use super::style::{self, Marker, SeriesStyle};
+use super::{font, DrawResult, Figure};
+use crate::load::{DevPoint, TrainStep};
+
+/// (x, y) points of a curve.
+pub type Points = Vec<(f64, f64)>;
+
+/// One strategy's curves.
+#[derive(Debug, Clone)]
+pub struct CurveSeries {
+    /// Legend label.
+    pub label: String,
+    /// Look of the curves.
+    pub style: SeriesStyle,
+    /// (step, smoothed loss).
+    pub loss: Vec<(f64, f64)>,
+    /// (step, dev recall@1).
+    pub dev: Vec<(f64, f64)>,
+    /// Points of `dev` whose checkpoint was selected in some run.
+    pub selected: Vec<(f64, f64)>,
+}
+
+/// The training-curves figure.
+#[derive(Debug, Clone)]
+pub struct TrainingCurves {
+    /// Title above the plots.
+    pub title: String,
+    /// One entry per strategy.
+    pub series: Vec<CurveSeries>,
+    /// Moving-average window (steps) used for the loss.
+    pub window: usize,
+}
+
+/// The loss window: about 1/25 of the longest run, at least 1.
+pub fn smoothing_window(longest: usize) -> usize {
+    (longest / 25).max(1)
+}
+
+/// Mean loss per step over runs, then a trailing moving average of `window` steps.
+pub fn averaged_loss(runs: &[Vec<TrainStep>], window: usize) -> Vec<(f64, f64)> {
+    let mut by_step: BTreeMap<u64, (f64, usize)> = BTreeMap::new();
+    for log in runs {
+        for s in log {
+            if s.loss.is_finite() {
+                let e = by_step.entry(s.step).or_insert((0.0, 0));
+                e.0 += s.loss;
+                e.1 += 1;
+            }
+        }
+    }
+    let raw: Vec<(f64, f64)> = by_step
+        .into_iter()
+        .map(|(step, (sum, n))| (step as f64, sum / n as f64))
+        .collect();
+    let mut out = Vec::with_capacity(raw.len());
+    let mut sum = 0.0;
+    for i in 0..raw.len() {
+        sum += raw[i].1;
+        if i >= window {
+            sum -= raw[i - window].1;
+        }
+        let n = (i + 1).min(window);
+        out.push((raw[i].0, sum / n as f64));
+    }
+    out
+}
+
+/// Mean dev recall@1 per checkpoint step over runs, and the points selected in some run.
+pub fn averaged_dev(runs: &[Vec<DevPoint>]) -> (Points, Points) {
+    let mut by_step: BTreeMap<u64, (f64, usize, bool)> = BTreeMap::new();
+    for log in runs {
+        for p in log {
+            let e = by_step.entry(p.step).or_insert((0.0, 0, false));
+            if p.dev_recall_at_1.is_finite() {
+                e.0 += p.dev_recall_at_1;
+                e.1 += 1;
+            }
+            e.2 |= p.selected;
+        }
+    }
+    let mut dev = Vec::new();
+    let mut selected = Vec::new();
+    for (step, (sum, n, sel)) in by_step {
+        if n == 0 {
+            continue;
+        }
+        let pt = (step as f64, sum / n as f64);
+        dev.push(pt);
+        if sel {
+            selected.push(pt);
+        }
+    }
+    (dev, selected)
+}
+
+impl Figure for TrainingCurves {
+    fn size(&self) -> (u32, u32) {
+        let legend = legend_height(&self.legend(), style::COLUMN_WIDTH);
+        (style::COLUMN_WIDTH, 1250 + legend)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        let root = with_title(root, &self.title)?;
+        let root = with_legend(&root, &self.legend())?;
+        let (_, h) = root.dim_in_pixel();
+        let (top, bottom) = root.split_vertically((h as f64 * 0.5) as u32);
+        let max_step = self
+            .series
+            .iter()
+            .flat_map(|s| s.loss.iter().chain(&s.dev))
+            .map(|p| p.0)
+            .fold(1.0f64, f64::max);
+
+        let losses = self.series.iter().flat_map(|s| s.loss.iter().map(|p| p.1));
+        let (lo, hi) = padded(losses);
+        let mut chart = ChartBuilder::on(&top)
+            .margin(15)
+            .margin_right(30)
+            .x_label_area_size(40)
+            .y_label_area_size(115)
+            .build_cartesian_2d(0f64..max_step, lo..hi)?;
+        chart
+            .configure_mesh()
+            .max_light_lines(0)
+            .bold_line_style(RGBColor(225, 225, 225))
+            .x_labels(6)
+            .x_label_formatter(&|_| String::new())
+            .y_labels(6)
+            .y_label_formatter(&|v| format!("{v:.2}"))
+            .label_style(font(style::TICK_SIZE))
+            .axis_desc_style(font(style::DESC_SIZE))
+            .y_desc(if self.window > 1 {
+                format!("train loss ({}-step mean)", self.window)
+            } else {
+                "train loss".to_string()
+            })
+            .draw()?;
+        for s in &self.series {
+            chart.draw_series(LineSeries::new(
+                s.loss.iter().copied(),
+                s.style.color.stroke_width(4),
+            ))?;
+        }
+
+        let recalls = self.series.iter().flat_map(|s| s.dev.iter().map(|p| p.1));
+        let (lo, hi) = padded(recalls);
+        let mut chart = ChartBuilder::on(&bottom)
+            .margin(15)
+            .margin_right(30)
+            .x_label_area_size(95)
+            .y_label_area_size(115)
+            .build_cartesian_2d(0f64..max_step, lo.max(0.0)..hi.min(1.05))?;
+        chart
+            .configure_mesh()
+            .max_light_lines(0)
+            .bold_line_style(RGBColor(225, 225, 225))
+            .x_labels(6)
+            .x_label_formatter(&|v| format!("{v:.0}"))
+            .y_labels(6)
+            .y_label_formatter(&|v| format!("{v:.2}"))
+            .label_style(font(style::TICK_SIZE))
+            .axis_desc_style(font(style::DESC_SIZE))
+            .x_desc("optimizer step")
+            .y_desc("dev recall@1")
+            .draw()?;
+        for s in &self.series {
+            let color = s.style.color;
+            chart.draw_series(LineSeries::new(
+                s.dev.iter().copied(),
+                color.stroke_width(4),
+            ))?;
+            for p in &s.dev {
+                draw_marker(chart.plotting_area(), *p, s.style.marker, color, 9, false)?;
+            }
+            for p in &s.selected {
+                draw_marker(chart.plotting_area(), *p, Marker::Ring, color, 18, false)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl TrainingCurves {
+    fn legend(&self) -> Vec<LegendEntry> {
+        let mut entries: Vec<LegendEntry> = self
+            .series
+            .iter()
+            .map(|s| LegendEntry::line(s.label.clone(), s.style.color, Some(s.style.marker), false))
+            .collect();
+        if self.series.iter().any(|s| !s.selected.is_empty()) {
+            entries.push(LegendEntry::marker(
+                "selected checkpoint",
+                RGBColor(90, 90, 90),
+                Marker::Ring,
+                false,
+            ));
+        }
+        entries
+    }
+}
+
+/// Range of values with 6 % padding (a unit range when empty or flat).
+fn padded(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for v in values.filter(|v| v.is_finite()) {
+        lo = lo.min(v);
+        hi = hi.max(v);
+    }
+    if !lo.is_finite() {
+        return (0.0, 1.0);
+    }
+    let pad = ((hi - lo) * 0.06).max(1e-3);
+    (lo - pad, hi + pad)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(step: u64, loss: f64) -> TrainStep {
+        TrainStep {
+            step,
+            loss,
+            learning_rate: 0.0,
+            batch_kind: "mono".into(),
+            languages: "en-en".into(),
+        }
+    }
+
+    #[test]
+    fn loss_is_averaged_over_runs_then_smoothed() {
+        let a = vec![step(1, 4.0), step(2, 2.0), step(3, 0.0)];
+        let b = vec![step(1, 2.0), step(2, 2.0), step(3, 2.0)];
+        let out = averaged_loss(&[a, b], 2);
+        assert_eq!(out, vec![(1.0, 3.0), (2.0, 2.5), (3.0, 1.5)]);
+    }
+}
