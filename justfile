@@ -5,6 +5,14 @@ set shell := ["bash", "-euo", "pipefail", "-c"]
 experiment NAME *ARGS:
     cargo run --release -- experiment {{NAME}} {{ARGS}}
 
+# Continue interrupted runs of an experiment from their newest checkpoints
+resume NAME:
+    cargo run --release -- experiment {{NAME}} --resume
+
+# Rebuild tables, figures and report.md of an experiment from its results alone
+report NAME:
+    cargo run --release -- report {{NAME}}
+
 # The test suite (the command CI runs)
 test:
     cargo test --workspace --release
