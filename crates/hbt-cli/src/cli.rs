@@ -146,6 +146,10 @@ pub struct EvalArgs {
     /// Also write TREC run files (top 100) and qrels.
     #[arg(long)]
     pub trec: bool,
+    /// Hits per query in the TREC runs (use the pool size for full rankings, e.g. to check
+    /// mAP with trec_eval).
+    #[arg(long, default_value_t = 100, value_parser = positive())]
+    pub trec_depth: usize,
     /// Compute backend: flex, ndarray or cuda.
     #[arg(long, default_value = "flex")]
     pub backend: String,

@@ -71,7 +71,7 @@ fn run_on<B: Backend>(args: &EvalArgs, locations: &Locations) -> Result<()> {
         batch_size: args.batch_size,
         search: SearchOptions {
             block_size: 256,
-            top_k: if args.trec { 100 } else { 0 },
+            top_k: if args.trec { args.trec_depth } else { 0 },
         },
         trec: args.trec,
         candidate_context: args.candidate_context,
