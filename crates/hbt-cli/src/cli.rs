@@ -223,6 +223,29 @@ Examples:
   hbt bench encode --repeats 5 --json b.json  also write the results as JSON
   hbt bench encode --limit 16 --repeats 1     a quick check on the first 16 sentences")]
     Encode(BenchEncodeArgs),
+    /// Time and peak memory of a full XQuAD-R evaluation with a 256-wide encoder, split into
+    /// encoding and search + metrics, beside a plain matrix product of the same size.
+    #[command(
+        after_help = "Examples:\n  hbt bench eval\n  hbt bench eval --block 512 --json eval.json"
+    )]
+    Eval(BenchEvalArgs),
+}
+
+/// Arguments of `hbt bench eval`.
+#[derive(Debug, Args)]
+pub struct BenchEvalArgs {
+    /// Queries per search block.
+    #[arg(long, default_value_t = 256, value_parser = positive())]
+    pub block: usize,
+    /// Sequences per encoding batch.
+    #[arg(long, default_value_t = 128, value_parser = positive())]
+    pub batch_size: usize,
+    /// Seed of the encoder's initialisation.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Also write the results as JSON.
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<PathBuf>,
 }
 
 /// Arguments of `hbt bench encode`.

@@ -39,6 +39,7 @@ const INTERMEDIATE: usize = 1024;
 pub fn run(command: BenchCommand, locations: &Locations) -> Result<()> {
     match command {
         BenchCommand::Encode(args) => bench_encode(&args, locations),
+        BenchCommand::Eval(args) => super::bench_eval::run(&args, locations),
     }
 }
 
@@ -178,7 +179,7 @@ fn english_candidates(locations: &Locations) -> Result<Vec<String>> {
 }
 
 /// The benchmarked encoder, sized to the tokenizer (vocabulary, pad id, max_len).
-fn encoder_config(tokenizer: &TextTokenizer) -> EncoderConfig {
+pub(crate) fn encoder_config(tokenizer: &TextTokenizer) -> EncoderConfig {
     let pad_id = tokenizer.pad_id();
     let mut config = EncoderConfig::new(
         ModelFamily::XlmRoberta,

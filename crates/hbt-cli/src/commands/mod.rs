@@ -1,6 +1,7 @@
 //! One module per subcommand; each is a thin driver over the library crates.
 
 pub mod bench;
+pub mod bench_eval;
 pub mod data;
 pub mod eval;
 pub mod experiment;

@@ -86,7 +86,7 @@ impl<B: Backend> Ranker<'_, B> {
     }
 
     /// Unit-length embeddings of `texts`, in order.
-    fn embed(
+    pub fn embed(
         &self,
         texts: &[String],
         settings: &EvalSettings,
