@@ -128,3 +128,15 @@ fn resume_without_a_checkpoint_starts_from_scratch() {
     assert!(!stderr.contains("resumed from"), "{stderr}");
     assert!(scratch.path("results/tiny/main/train_log.csv").is_file());
 }
+
+#[test]
+fn the_ndarray_backend_trains_too() {
+    let scratch = Scratch::with_tiny_data();
+    scratch.experiment("nd", &tiny_experiment("backend = \"ndarray\""));
+    ok(&scratch.hbt(&["train", "nd"]));
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&read(&scratch.path("results/nd/main/manifest.json"))).unwrap();
+    assert_eq!(manifest["backend"], "ndarray");
+    let log = String::from_utf8(read(&scratch.path("results/nd/main/train_log.csv"))).unwrap();
+    assert_eq!(log.lines().count(), 5, "{log}");
+}
