@@ -57,23 +57,24 @@ pub fn evaluate_bitext(
     }
     let mut rows = Vec::new();
     let mut runs = Vec::new();
-    let forward_accuracy = direction(
-        task,
+    let mut evaluate_direction = |scorer: &mut dyn Scorer, setting_and_langs| {
+        direction(
+            task,
+            scorer,
+            setting_and_langs,
+            options,
+            progress,
+            &mut rows,
+            &mut runs,
+        )
+    };
+    let forward_accuracy = evaluate_direction(
         forward,
         (Setting::BitextForward, task.source_lang, task.target_lang),
-        options,
-        progress,
-        &mut rows,
-        &mut runs,
     )?;
-    let backward_accuracy = direction(
-        task,
+    let backward_accuracy = evaluate_direction(
         backward,
         (Setting::BitextBackward, task.target_lang, task.source_lang),
-        options,
-        progress,
-        &mut rows,
-        &mut runs,
     )?;
     Ok(BitextEvaluation {
         metrics: BitextMetrics {

@@ -108,8 +108,7 @@ pub fn evaluate_qa(
             &label,
             progress,
         )?;
-        let doc_ids = (options.top_k > 0).then(|| candidate_ids(task, &[y]));
-        let mut by_x: BTreeMap<Lang, Vec<TrecQuery>> = BTreeMap::new();
+        let mut trec = TrecQueries::new(task, &[y], options.top_k);
         for ((&(x, i), rel), ranking) in queries.iter().zip(&relevant).zip(ranked) {
             let group = &task.pools[&x].questions[i].group_id;
             let (setting, sum) = if x == y {
@@ -130,34 +129,16 @@ pub fn evaluate_qa(
                     &ranking.relevant_ranks,
                 ));
             }
-            if doc_ids.is_some() {
-                by_x.entry(x)
-                    .or_default()
-                    .push(trec_query(x, group, ranking, rel, options.top_k));
-            }
+            trec.add(x, group, ranking, rel);
         }
-        if let Some(doc_ids) = doc_ids {
-            for (x, queries) in by_x {
-                let setting = if x == y {
-                    Setting::Mono
-                } else {
-                    Setting::Cross
-                };
-                runs.push(trec_run(task, setting, x, y.as_str(), &doc_ids, queries));
-            }
-        }
+        trec.push_runs(task, |x| mono_or_cross(x, y), y.as_str(), &mut runs);
     }
 
     let multi = evaluate_multi(
         task, &langs, scoring, options, progress, &mut rows, &mut runs,
     )?;
 
-    let mono_per: BTreeMap<Lang, Metrics> = mono
-        .iter()
-        .filter_map(|(l, s)| Some((*l, s.mean()?)))
-        .collect();
-    let mono_mean = Metrics::mean_of(mono_per.values())
-        .ok_or_else(|| EvalError::Invalid(format!("{}: the task has no questions", task.name)))?;
+    let (mono_per, mono_mean) = per_language_means(task, &mono)?;
     let pairs: BTreeMap<String, Metrics> = cross
         .iter()
         .filter_map(|((x, y), s)| Some((format!("{x}-{y}"), s.mean()?)))
@@ -237,12 +218,11 @@ fn evaluate_multi(
         &label,
         progress,
     )?;
-    let doc_ids = (options.top_k > 0).then(|| candidate_ids(task, langs));
+    let mut trec = TrecQueries::new(task, langs, options.top_k);
 
     let mut sums: BTreeMap<Lang, MetricsSum> = BTreeMap::new();
     let mut distances: BTreeMap<Lang, Vec<f64>> = BTreeMap::new();
     let mut shares: BTreeMap<Lang, (f64, usize)> = BTreeMap::new();
-    let mut by_x: BTreeMap<Lang, Vec<TrecQuery>> = BTreeMap::new();
     for ((&(x, i), rel), ranking) in queries.iter().zip(&relevant).zip(ranked) {
         let group = &task.pools[&x].questions[i].group_id;
         let ranks = &ranking.relevant_ranks;
@@ -275,31 +255,11 @@ fn evaluate_multi(
             entry.0 += same as f64 / top.len() as f64;
             entry.1 += 1;
         }
-        if doc_ids.is_some() {
-            by_x.entry(x)
-                .or_default()
-                .push(trec_query(x, group, ranking, rel, options.top_k));
-        }
+        trec.add(x, group, ranking, rel);
     }
-    if let Some(doc_ids) = doc_ids {
-        for (x, queries) in by_x {
-            runs.push(trec_run(
-                task,
-                Setting::Multi,
-                x,
-                ALL_LANGUAGES,
-                &doc_ids,
-                queries,
-            ));
-        }
-    }
+    trec.push_runs(task, |_| Setting::Multi, ALL_LANGUAGES, runs);
 
-    let per_language: BTreeMap<Lang, Metrics> = sums
-        .iter()
-        .filter_map(|(l, s)| Some((*l, s.mean()?)))
-        .collect();
-    let mean = Metrics::mean_of(per_language.values())
-        .ok_or_else(|| EvalError::Invalid(format!("{}: the task has no questions", task.name)))?;
+    let (per_language, mean) = per_language_means(task, &sums)?;
     let all: Vec<f64> = distances.values().flatten().copied().collect();
     let overall = mean_median(&all);
     let rank_distance = RankDistance {
@@ -340,6 +300,21 @@ fn evaluate_multi(
     })
 }
 
+/// The mean metrics of each query language of `sums` (languages without defined metrics left
+/// out) and their unweighted mean; an error when no language has any (no questions).
+fn per_language_means(
+    task: &QaTask,
+    sums: &BTreeMap<Lang, MetricsSum>,
+) -> Result<(BTreeMap<Lang, Metrics>, Metrics)> {
+    let per_language: BTreeMap<Lang, Metrics> = sums
+        .iter()
+        .filter_map(|(l, s)| Some((*l, s.mean()?)))
+        .collect();
+    let mean = Metrics::mean_of(per_language.values())
+        .ok_or_else(|| EvalError::Invalid(format!("{}: the task has no questions", task.name)))?;
+    Ok((per_language, mean))
+}
+
 /// Builds the scorer, checks its sizes and runs the search.
 #[allow(clippy::too_many_arguments)]
 fn run_search(
@@ -363,6 +338,64 @@ fn run_search(
         )));
     }
     search(scorer.as_mut(), relevant, options, label, progress)
+}
+
+/// The setting of queries in `x` against the pool in `y`: mono when they are the same language.
+fn mono_or_cross(x: Lang, y: Lang) -> Setting {
+    if x == y {
+        Setting::Mono
+    } else {
+        Setting::Cross
+    }
+}
+
+/// The TREC queries of one search, collected per query language when runs are kept.
+struct TrecQueries {
+    /// Ids of the searched pool's candidates; `None` when no runs are kept.
+    doc_ids: Option<Arc<[String]>>,
+    /// Hits kept per query.
+    depth: usize,
+    /// Queries per query language.
+    by_lang: BTreeMap<Lang, Vec<TrecQuery>>,
+}
+
+impl TrecQueries {
+    /// Collects for a search of the `pool` languages, keeping `depth` hits per query; no runs
+    /// are kept when `depth` is 0.
+    fn new(task: &QaTask, pool: &[Lang], depth: usize) -> Self {
+        TrecQueries {
+            doc_ids: (depth > 0).then(|| candidate_ids(task, pool)),
+            depth,
+            by_lang: BTreeMap::new(),
+        }
+    }
+
+    /// Adds the query of language `x` and group `group` (nothing when no runs are kept).
+    fn add(&mut self, x: Lang, group: &str, ranking: QueryRanking, relevant: &[usize]) {
+        if self.doc_ids.is_some() {
+            self.by_lang
+                .entry(x)
+                .or_default()
+                .push(trec_query(x, group, ranking, relevant, self.depth));
+        }
+    }
+
+    /// Appends one run per query language to `runs`; `setting` gives a query language's
+    /// setting, `pool_lang` names the pool.
+    fn push_runs(
+        self,
+        task: &QaTask,
+        setting: impl Fn(Lang) -> Setting,
+        pool_lang: &str,
+        runs: &mut Vec<TrecRun>,
+    ) {
+        let Some(doc_ids) = self.doc_ids else {
+            return;
+        };
+        for (x, queries) in self.by_lang {
+            runs.push(trec_run(task, setting(x), x, pool_lang, &doc_ids, queries));
+        }
+    }
 }
 
 /// The indices in C_Y of a group's answer sentence(s) in language `y`.

@@ -77,6 +77,18 @@ impl ReportError {
         }
     }
 
+    /// An error opening `path`: [`ReportError::Missing`] when it does not exist, else
+    /// [`ReportError::Io`].
+    pub(crate) fn open(path: &Path, source: std::io::Error) -> Self {
+        if source.kind() == std::io::ErrorKind::NotFound {
+            ReportError::Missing {
+                path: path.to_path_buf(),
+            }
+        } else {
+            ReportError::io(path, source)
+        }
+    }
+
     /// A content error in `path`; multi-line messages are folded into one line.
     pub(crate) fn format(path: &Path, message: impl AsRef<str>) -> Self {
         ReportError::Format {

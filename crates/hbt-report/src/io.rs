@@ -1,5 +1,6 @@
-//! Atomic file writes: write a temporary file in the target folder, then rename it into place,
-//! so that a failed or interrupted report never leaves a half-written file behind.
+//! File reads, and atomic file writes: write a temporary file in the target folder, then rename
+//! it into place, so that a failed or interrupted report never leaves a half-written file
+//! behind.
 
 use std::fs;
 use std::io::Write;
@@ -9,6 +10,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::error::{ReportError, Result};
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// Reads the text file at `path`; a missing file is [`ReportError::Missing`].
+pub(crate) fn read_text(path: &Path) -> Result<String> {
+    fs::read_to_string(path).map_err(|e| ReportError::open(path, e))
+}
 
 /// Writes `bytes` to `path` atomically (temporary file in the same folder + rename).
 /// Creates the parent folder when needed.

@@ -3,13 +3,14 @@
 //! Runs of the `cross` strategy (α = 0 in effect) and `mono` strategy (α = 1) are drawn as
 //! hollow markers at the ends when present. Error bars: ± one standard deviation over seeds.
 
-use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::parts::{draw_marker, legend_height, with_legend, with_title, LegendEntry};
-use super::style::{self, okabe_ito, Marker};
-use super::{font, DrawResult, Figure};
+use super::parts::{
+    column_size, draw_marker, panel_chart, stacked_panels, LegendEntry, PanelAxes, XyChart,
+};
+use super::style::{okabe_ito, Marker};
+use super::{DrawResult, Figure};
 use crate::stats::Summary;
 
 /// One point of the sweep (a hybrid group, or a mono / cross endpoint).
@@ -60,37 +61,16 @@ impl AlphaSweep {
 
 impl Figure for AlphaSweep {
     fn size(&self) -> (u32, u32) {
-        let legend = legend_height(&self.legend(), style::COLUMN_WIDTH);
-        (style::COLUMN_WIDTH, 1250 + legend)
+        column_size(&self.legend(), 1250)
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
-        let root = with_title(root, &self.title)?;
-        let root = with_legend(&root, &self.legend())?;
-        let (_, h) = root.dim_in_pixel();
-        let (top, bottom) = root.split_vertically((h as f64 * 0.54) as u32);
+        let (top, bottom) = stacked_panels(root, &self.title, &self.legend(), 0.54)?;
         let all: Vec<&SweepPoint> = self.hybrid.iter().chain(&self.endpoints).collect();
 
         // Top: mAP per setting.
         let (lo, hi) = range(all.iter().flat_map(|p| p.map.iter().flatten()));
-        let mut chart = ChartBuilder::on(&top)
-            .margin(15)
-            .margin_right(30)
-            .x_label_area_size(40)
-            .y_label_area_size(115)
-            .build_cartesian_2d(-0.05f64..1.05f64, lo..hi)?;
-        chart
-            .configure_mesh()
-            .max_light_lines(0)
-            .bold_line_style(RGBColor(225, 225, 225))
-            .x_labels(6)
-            .x_label_formatter(&|_| String::new())
-            .y_labels(6)
-            .y_label_formatter(&|v| format!("{v:.2}"))
-            .label_style(font(style::TICK_SIZE))
-            .axis_desc_style(font(style::DESC_SIZE))
-            .y_desc("mAP")
-            .draw()?;
+        let mut chart = panel_chart(&top, -0.05..1.05, lo..hi, &PanelAxes::top("mAP"))?;
         for (i, (_, color, shape)) in SETTINGS.iter().enumerate() {
             let pts: Vec<(f64, Summary)> = self
                 .hybrid
@@ -108,25 +88,14 @@ impl Figure for AlphaSweep {
 
         // Bottom: rank distance.
         let (lo, hi) = range(all.iter().filter_map(|p| p.rank_distance.as_ref()));
-        let mut chart = ChartBuilder::on(&bottom)
-            .margin(15)
-            .margin_right(30)
-            .x_label_area_size(95)
-            .y_label_area_size(115)
-            .build_cartesian_2d(-0.05f64..1.05f64, lo.max(0.0)..hi)?;
-        chart
-            .configure_mesh()
-            .max_light_lines(0)
-            .bold_line_style(RGBColor(225, 225, 225))
-            .x_labels(6)
-            .x_label_formatter(&|v| format!("{v:.1}"))
-            .y_labels(5)
-            .y_label_formatter(&|v| format!("{v:.0}"))
-            .label_style(font(style::TICK_SIZE))
-            .axis_desc_style(font(style::DESC_SIZE))
-            .x_desc("α (share of monolingual batches)")
-            .y_desc("rank distance")
-            .draw()?;
+        let axes = PanelAxes::bottom(
+            &|v| format!("{v:.1}"),
+            "α (share of monolingual batches)",
+            5,
+            &|v| format!("{v:.0}"),
+            "rank distance",
+        );
+        let mut chart = panel_chart(&bottom, -0.05..1.05, lo.max(0.0)..hi, &axes)?;
         let pts: Vec<(f64, Summary)> = self
             .hybrid
             .iter()
@@ -175,7 +144,7 @@ fn range<'a>(values: impl Iterator<Item = &'a Summary>) -> (f64, f64) {
 
 /// Points with ± std error bars, joined by a line when `line`.
 fn draw_points<DB: DrawingBackend>(
-    chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    chart: &mut XyChart<'_, DB>,
     pts: &[(f64, Summary)],
     color: RGBColor,
     shape: Marker,

@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::parts::{draw_marker, legend_height, with_legend, with_title, LegendEntry};
-use super::style::{self, Marker, SeriesStyle};
-use super::{font, DrawResult, Figure};
+use super::parts::{column_size, draw_marker, panel_chart, stacked_panels, LegendEntry, PanelAxes};
+use super::style::{Marker, SeriesStyle};
+use super::{DrawResult, Figure};
 use crate::load::{DevPoint, TrainStep};
 
 /// (x, y) points of a curve.
@@ -105,15 +105,11 @@ pub fn averaged_dev(runs: &[Vec<DevPoint>]) -> (Points, Points) {
 
 impl Figure for TrainingCurves {
     fn size(&self) -> (u32, u32) {
-        let legend = legend_height(&self.legend(), style::COLUMN_WIDTH);
-        (style::COLUMN_WIDTH, 1250 + legend)
+        column_size(&self.legend(), 1250)
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
-        let root = with_title(root, &self.title)?;
-        let root = with_legend(&root, &self.legend())?;
-        let (_, h) = root.dim_in_pixel();
-        let (top, bottom) = root.split_vertically((h as f64 * 0.5) as u32);
+        let (top, bottom) = stacked_panels(root, &self.title, &self.legend(), 0.5)?;
         let max_step = self
             .series
             .iter()
@@ -123,28 +119,13 @@ impl Figure for TrainingCurves {
 
         let losses = self.series.iter().flat_map(|s| s.loss.iter().map(|p| p.1));
         let (lo, hi) = padded(losses);
-        let mut chart = ChartBuilder::on(&top)
-            .margin(15)
-            .margin_right(30)
-            .x_label_area_size(40)
-            .y_label_area_size(115)
-            .build_cartesian_2d(0f64..max_step, lo..hi)?;
-        chart
-            .configure_mesh()
-            .max_light_lines(0)
-            .bold_line_style(RGBColor(225, 225, 225))
-            .x_labels(6)
-            .x_label_formatter(&|_| String::new())
-            .y_labels(6)
-            .y_label_formatter(&|v| format!("{v:.2}"))
-            .label_style(font(style::TICK_SIZE))
-            .axis_desc_style(font(style::DESC_SIZE))
-            .y_desc(if self.window > 1 {
-                format!("train loss ({}-step mean)", self.window)
-            } else {
-                "train loss".to_string()
-            })
-            .draw()?;
+        let loss_desc = if self.window > 1 {
+            format!("train loss ({}-step mean)", self.window)
+        } else {
+            "train loss".to_string()
+        };
+        let axes = PanelAxes::top(&loss_desc);
+        let mut chart = panel_chart(&top, 0.0..max_step, lo..hi, &axes)?;
         for s in &self.series {
             chart.draw_series(LineSeries::new(
                 s.loss.iter().copied(),
@@ -154,25 +135,14 @@ impl Figure for TrainingCurves {
 
         let recalls = self.series.iter().flat_map(|s| s.dev.iter().map(|p| p.1));
         let (lo, hi) = padded(recalls);
-        let mut chart = ChartBuilder::on(&bottom)
-            .margin(15)
-            .margin_right(30)
-            .x_label_area_size(95)
-            .y_label_area_size(115)
-            .build_cartesian_2d(0f64..max_step, lo.max(0.0)..hi.min(1.05))?;
-        chart
-            .configure_mesh()
-            .max_light_lines(0)
-            .bold_line_style(RGBColor(225, 225, 225))
-            .x_labels(6)
-            .x_label_formatter(&|v| format!("{v:.0}"))
-            .y_labels(6)
-            .y_label_formatter(&|v| format!("{v:.2}"))
-            .label_style(font(style::TICK_SIZE))
-            .axis_desc_style(font(style::DESC_SIZE))
-            .x_desc("optimizer step")
-            .y_desc("dev recall@1")
-            .draw()?;
+        let axes = PanelAxes::bottom(
+            &|v| format!("{v:.0}"),
+            "optimizer step",
+            6,
+            &|v| format!("{v:.2}"),
+            "dev recall@1",
+        );
+        let mut chart = panel_chart(&bottom, 0.0..max_step, lo.max(0.0)..hi.min(1.05), &axes)?;
         for s in &self.series {
             let color = s.style.color;
             chart.draw_series(LineSeries::new(

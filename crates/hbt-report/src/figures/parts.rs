@@ -1,6 +1,9 @@
 //! Pieces shared by the figures: title band, legend band (outside the plot, so it never hides
-//! data) and marker shapes.
+//! data), the charts of figures with two stacked panels, and marker shapes.
 
+use std::ops::Range;
+
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -171,6 +174,115 @@ pub(crate) fn with_legend<DB: DrawingBackend>(
         }
     }
     Ok(rest)
+}
+
+/// The size of a figure one column wide: `plots` pixels high plus its legend band.
+pub(crate) fn column_size(legend: &[LegendEntry], plots: u32) -> (u32, u32) {
+    (
+        style::COLUMN_WIDTH,
+        plots + legend_height(legend, style::COLUMN_WIDTH),
+    )
+}
+
+/// The top and the bottom panel of a figure of two stacked panels.
+pub(crate) type Panels<DB> = (DrawingArea<DB, Shift>, DrawingArea<DB, Shift>);
+
+/// Draws the title and legend bands of a figure of two stacked panels, then splits the area
+/// left into the top panel (`top_share` of its height) and the bottom panel.
+pub(crate) fn stacked_panels<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    legend: &[LegendEntry],
+    top_share: f64,
+) -> Result<Panels<DB>, DrawingAreaErrorKind<DB::ErrorType>> {
+    let root = with_title(root, title)?;
+    let root = with_legend(&root, legend)?;
+    let (_, h) = root.dim_in_pixel();
+    Ok(root.split_vertically((h as f64 * top_share) as u32))
+}
+
+/// A chart with `f64` coordinates on both axes.
+pub(crate) type XyChart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// A tick label format.
+pub(crate) type TickFormat<'a> = &'a dyn Fn(&f64) -> String;
+
+/// The axes of one of two panels stacked in a figure, which share the x axis: the top panel
+/// hides the x tick labels, the bottom one labels and describes the x axis.
+pub(crate) struct PanelAxes<'a> {
+    /// x tick format and x description; `None` for the top panel.
+    x: Option<(TickFormat<'a>, &'a str)>,
+    /// Number of y tick labels.
+    y_labels: usize,
+    /// y tick format.
+    y_format: TickFormat<'a>,
+    /// y description.
+    y_desc: &'a str,
+}
+
+impl<'a> PanelAxes<'a> {
+    /// The top panel: no x tick labels, six y ticks with two decimals.
+    pub fn top(y_desc: &'a str) -> Self {
+        PanelAxes {
+            x: None,
+            y_labels: 6,
+            y_format: &two_decimals,
+            y_desc,
+        }
+    }
+
+    /// The bottom panel, which labels and describes the shared x axis.
+    pub fn bottom(
+        x_format: TickFormat<'a>,
+        x_desc: &'a str,
+        y_labels: usize,
+        y_format: TickFormat<'a>,
+        y_desc: &'a str,
+    ) -> Self {
+        PanelAxes {
+            x: Some((x_format, x_desc)),
+            y_labels,
+            y_format,
+            y_desc,
+        }
+    }
+}
+
+/// The tick format of the top panels' y axes.
+fn two_decimals(v: &f64) -> String {
+    format!("{v:.2}")
+}
+
+/// Builds the chart of a stacked panel on `area` over `x` × `y` and draws its light mesh,
+/// six x ticks and the labels of `axes`.
+pub(crate) fn panel_chart<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    x: Range<f64>,
+    y: Range<f64>,
+    axes: &PanelAxes<'_>,
+) -> Result<XyChart<'a, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
+    let mut chart = ChartBuilder::on(area)
+        .margin(15)
+        .margin_right(30)
+        .x_label_area_size(if axes.x.is_some() { 95 } else { 40 })
+        .y_label_area_size(115)
+        .build_cartesian_2d(x, y)?;
+    let hidden: TickFormat = &|_| String::new();
+    let mut mesh = chart.configure_mesh();
+    mesh.max_light_lines(0)
+        .bold_line_style(RGBColor(225, 225, 225))
+        .x_labels(6)
+        .x_label_formatter(axes.x.map_or(hidden, |(format, _)| format))
+        .y_labels(axes.y_labels)
+        .y_label_formatter(axes.y_format)
+        .label_style(font(style::TICK_SIZE))
+        .axis_desc_style(font(style::DESC_SIZE))
+        .y_desc(axes.y_desc);
+    if let Some((_, desc)) = axes.x {
+        mesh.x_desc(desc);
+    }
+    mesh.draw()?;
+    Ok(chart)
 }
 
 /// Draws a marker at `at` (in `area`'s coordinates); hollow markers have a white centre.

@@ -5,7 +5,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::parts::{draw_marker, legend_height, with_legend, with_title, LegendEntry};
+use super::parts::{column_size, draw_marker, with_legend, with_title, LegendEntry};
 use super::style::{self, SeriesStyle};
 use super::{font, DrawResult, Figure};
 
@@ -63,8 +63,7 @@ fn ecdf_steps(sorted: &[u32]) -> Vec<(f64, f64)> {
 
 impl Figure for RankDistanceCdf {
     fn size(&self) -> (u32, u32) {
-        let legend = legend_height(&self.legend(), style::COLUMN_WIDTH);
-        (style::COLUMN_WIDTH, 760 + legend)
+        column_size(&self.legend(), 760)
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {

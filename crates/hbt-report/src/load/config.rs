@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::error::{ReportError, Result};
+use crate::io::read_text;
 
 /// What the report reads from a run's `config.toml`.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,15 +24,7 @@ pub struct RunConfig {
 impl RunConfig {
     /// Reads `config.toml` at `path`.
     pub fn read(path: &Path) -> Result<RunConfig> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(ReportError::Missing {
-                    path: path.to_path_buf(),
-                })
-            }
-            Err(e) => return Err(ReportError::io(path, e)),
-        };
+        let text = read_text(path)?;
         RunConfig::parse(path, &text)
     }
 

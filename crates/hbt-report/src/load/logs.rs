@@ -6,6 +6,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::error::{ReportError, Result};
+use crate::io::read_text;
 
 /// One optimizer step of `train_log.csv`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -113,15 +114,7 @@ struct Csv {
 
 impl Csv {
     fn read(path: &Path) -> Result<Csv> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(ReportError::Missing {
-                    path: path.to_path_buf(),
-                })
-            }
-            Err(e) => return Err(ReportError::io(path, e)),
-        };
+        let text = read_text(path)?;
         let mut lines = text
             .lines()
             .enumerate()

@@ -10,6 +10,7 @@ use std::path::Path;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::error::{ReportError, Result};
+use crate::io::read_text;
 
 /// The `schema_version` of `metrics.json` this crate reads.
 pub const METRICS_SCHEMA_VERSION: u32 = 1;
@@ -60,15 +61,7 @@ pub struct Metrics {
 impl Metrics {
     /// Reads and checks `metrics.json` at `path`.
     pub fn read(path: &Path) -> Result<Metrics> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(ReportError::Missing {
-                    path: path.to_path_buf(),
-                })
-            }
-            Err(e) => return Err(ReportError::io(path, e)),
-        };
+        let text = read_text(path)?;
         Metrics::parse(path, &text)
     }
 

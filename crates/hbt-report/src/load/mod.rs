@@ -163,12 +163,7 @@ const OUTPUT_DIRS: [&str; 3] = ["tables", "figures", "checkpoints"];
 /// (`.RUN.partial`) and the report's own `tables/` and `figures/` are ignored. A run whose
 /// files are present but unreadable is an error naming the file.
 pub fn load_experiment(dir: &Path) -> Result<Experiment> {
-    let entries = std::fs::read_dir(dir).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => ReportError::Missing {
-            path: dir.to_path_buf(),
-        },
-        _ => ReportError::io(dir, e),
-    })?;
+    let entries = std::fs::read_dir(dir).map_err(|e| ReportError::open(dir, e))?;
     let mut dirs = Vec::new();
     for entry in entries {
         let entry = entry.map_err(|e| ReportError::io(dir, e))?;

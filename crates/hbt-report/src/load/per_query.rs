@@ -60,15 +60,7 @@ const STRING_COLUMNS: [&str; 5] = ["dataset", "setting", "query_lang", "pool_lan
 
 /// Reads the columns the report uses from `per_query.parquet`.
 pub fn read_per_query(path: &Path) -> Result<Vec<QueryRow>> {
-    let file = match File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(ReportError::Missing {
-                path: path.to_path_buf(),
-            })
-        }
-        Err(e) => return Err(ReportError::io(path, e)),
-    };
+    let file = File::open(path).map_err(|e| ReportError::open(path, e))?;
     let df = ParquetReader::new(file)
         .finish()
         .map_err(|e| ReportError::format(path, e.to_string()))?;
