@@ -13,7 +13,7 @@ use anyhow::{Context, Result};
 use burn::tensor::{Tensor, TensorData};
 use hbt_data::squad::SentenceSource;
 use hbt_data::tokenize::TextTokenizer;
-use hbt_eval::{evaluate_qa, DenseQa, Embeddings, QaEmbeddings, SearchOptions};
+use hbt_eval::{evaluate_qa, DenseQa, Embeddings, SearchOptions};
 use hbt_model::backend::FlexBackend;
 use hbt_model::Encoder;
 
@@ -76,19 +76,7 @@ pub fn run(args: &BenchEvalArgs, locations: &Locations) -> Result<()> {
     let base = peak_rss_mib();
     log.note("encoding every language's questions and candidates");
     let started = Instant::now();
-    let mut embeddings = QaEmbeddings::default();
-    for (lang, pool) in &task.pools {
-        let questions: Vec<String> = pool.questions.iter().map(|q| q.text.clone()).collect();
-        let candidates: Vec<String> = (0..pool.candidates.len())
-            .map(|i| task.candidate_text(*lang, i, false))
-            .collect();
-        embeddings
-            .questions
-            .insert(*lang, ranker.embed(&questions, &settings, &device)?);
-        embeddings
-            .candidates
-            .insert(*lang, ranker.embed(&candidates, &settings, &device)?);
-    }
+    let embeddings = ranker.embed_qa(&task, &settings, &device)?;
     let encode_s = started.elapsed().as_secs_f64();
     let encode_peak = peak_rss_mib();
 

@@ -17,16 +17,11 @@ use crate::cli::EvalArgs;
 use crate::locations::Locations;
 use crate::stages::data::load_eval_task;
 use crate::stages::eval::{run as evaluate, EvalSettings, Ranker};
+use crate::stages::model::pooling_mode;
 
 /// Runs `hbt eval`.
 pub fn run(args: &EvalArgs, locations: &Locations) -> Result<()> {
-    let backend: BackendKind = args
-        .backend
-        .parse()
-        .map_err(|e: String| anyhow::anyhow!("--backend: {e}"))?;
-    if !backend.is_compiled() {
-        bail!("--backend: `{backend}` is not compiled into this hbt (rebuild with `--features {backend}`)");
-    }
+    let backend = super::experiment::compiled_backend(&args.backend).context("--backend")?;
     match backend {
         BackendKind::Flex => run_on::<FlexBackend>(args, locations),
         BackendKind::NdArray => run_on::<NdArrayBackend>(args, locations),
@@ -45,11 +40,9 @@ fn pooling(dir: &Path, flag: &str) -> Result<PoolingMode> {
     let value: serde_json::Value =
         serde_json::from_str(&text).with_context(|| format!("{}: not JSON", path.display()))?;
     let name = value["hbt_pooling"].as_str().unwrap_or(flag);
-    match name {
-        "cls" => Ok(PoolingMode::Cls),
-        "mean" => Ok(PoolingMode::Mean),
-        "pooler" => Ok(PoolingMode::Pooler),
-        other => bail!("--pooling: unknown pooling `{other}` (expected cls, mean or pooler)"),
+    match pooling_mode(name) {
+        Some(mode) => Ok(mode),
+        None => bail!("--pooling: unknown pooling `{name}` (expected cls, mean or pooler)"),
     }
 }
 

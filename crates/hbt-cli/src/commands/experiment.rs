@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use burn::backend::Autodiff;
 use burn::tensor::backend::AutodiffBackend;
 use hbt_model::backend::{BackendKind, FlexBackend, NdArrayBackend};
@@ -102,15 +102,18 @@ enum RunKind {
 
 /// The backend must be compiled in; the error names the cargo feature to enable.
 fn check_backend(spec: &RunSpec) -> Result<()> {
-    if !hbt_model::backend::is_compiled(&spec.config.backend) {
-        bail!(
-            "run {}: key `backend`: `{}` is not compiled into this hbt (rebuild with `--features {}`)",
-            spec.name,
-            spec.config.backend,
-            spec.config.backend
-        );
+    compiled_backend(&spec.config.backend)
+        .map(|_| ())
+        .with_context(|| format!("run {}: key `backend`", spec.name))
+}
+
+/// The backend called `name`, if this build has it; else an error naming the cargo feature.
+pub fn compiled_backend(name: &str) -> Result<BackendKind> {
+    let backend: BackendKind = name.parse().map_err(|e: String| anyhow::anyhow!(e))?;
+    if !backend.is_compiled() {
+        bail!("`{backend}` is not compiled into this hbt (rebuild with `--features {backend}`)");
     }
-    Ok(())
+    Ok(backend)
 }
 
 /// One run of an experiment.
@@ -163,11 +166,7 @@ impl RunContext<'_> {
         let prepared = clock.time("data", || {
             stages::data::run(config, self.locations, &run_dir)
         })?;
-        let backend: BackendKind = config
-            .backend
-            .parse()
-            .map_err(|e: String| anyhow::anyhow!("key `backend`: {e}"))?;
-        match backend {
+        match compiled_backend(&config.backend).context("key `backend`")? {
             BackendKind::Flex => {
                 self.model_stages::<Autodiff<FlexBackend>>(&prepared, &run_dir, &mut clock)?
             }

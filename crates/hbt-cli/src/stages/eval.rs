@@ -7,6 +7,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use burn::tensor::backend::Backend;
+use hbt_data::task::QaTask;
 use hbt_data::tokenize::TextTokenizer;
 use hbt_data::Lang;
 use hbt_eval::{
@@ -85,6 +86,29 @@ impl<B: Backend> Ranker<'_, B> {
         }
     }
 
+    /// Embeds every language's questions and candidates of `task` once.
+    pub fn embed_qa(
+        &self,
+        task: &QaTask,
+        settings: &EvalSettings,
+        device: &B::Device,
+    ) -> Result<QaEmbeddings> {
+        let mut embeddings = QaEmbeddings::default();
+        for (lang, pool) in &task.pools {
+            let questions: Vec<String> = pool.questions.iter().map(|q| q.text.clone()).collect();
+            let candidates: Vec<String> = (0..pool.candidates.len())
+                .map(|i| task.candidate_text(*lang, i, settings.candidate_context))
+                .collect();
+            embeddings
+                .questions
+                .insert(*lang, self.embed(&questions, settings, device)?);
+            embeddings
+                .candidates
+                .insert(*lang, self.embed(&candidates, settings, device)?);
+        }
+        Ok(embeddings)
+    }
+
     /// Unit-length embeddings of `texts`, in order.
     pub fn embed(
         &self,
@@ -145,20 +169,8 @@ pub fn run<B: Backend>(
                         &bm25
                     }
                     Ranker::Dense { .. } => {
-                        let mut e = QaEmbeddings::default();
-                        for (lang, pool) in &task.pools {
-                            let questions: Vec<String> =
-                                pool.questions.iter().map(|q| q.text.clone()).collect();
-                            let candidates: Vec<String> = (0..pool.candidates.len())
-                                .map(|i| task.candidate_text(*lang, i, settings.candidate_context))
-                                .collect();
-                            e.questions
-                                .insert(*lang, ranker.embed(&questions, settings, device)?);
-                            e.candidates
-                                .insert(*lang, ranker.embed(&candidates, settings, device)?);
-                        }
+                        embeddings = ranker.embed_qa(task, settings, device)?;
                         log.note(&format!("{name}: embedded every language"));
-                        embeddings = e;
                         dense = DenseQa::<B>::new(task, &embeddings, device)?;
                         &dense
                     }

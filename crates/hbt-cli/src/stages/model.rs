@@ -11,12 +11,19 @@ use hbt_model::{load_hf_dir, Encoder, EncoderConfig, ModelFamily, PoolingMode};
 use crate::config::ExperimentConfig;
 
 /// The pooling named in the experiment file.
-fn pooling(name: &str) -> PoolingMode {
+/// The pooling called `name` ("cls", "mean" or "pooler"), or None for another name.
+pub fn pooling_mode(name: &str) -> Option<PoolingMode> {
     match name {
-        "cls" => PoolingMode::Cls,
-        "pooler" => PoolingMode::Pooler,
-        _ => PoolingMode::Mean,
+        "cls" => Some(PoolingMode::Cls),
+        "mean" => Some(PoolingMode::Mean),
+        "pooler" => Some(PoolingMode::Pooler),
+        _ => None,
     }
+}
+
+/// The pooling of `[model]` (validated at load time; mean if it were unknown).
+fn pooling(name: &str) -> PoolingMode {
+    pooling_mode(name).unwrap_or(PoolingMode::Mean)
 }
 
 /// The from-scratch encoder configuration of a run (sizes from `[model]`, vocabulary and
