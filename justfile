@@ -25,6 +25,11 @@ fetch-data NAME="all":
 check-experiments:
     for f in experiments/*.toml; do cargo run --release -q -- experiment "$f" --check; done
 
-# Encode throughput (sentences/s) on burn-flex and burn-ndarray; ARGS e.g. --repeats 5 --json b.json
-bench *ARGS:
-    cargo run --release -- bench encode {{ARGS}}
+# hbt's benchmarks: WHAT is encode, train or eval; ARGS e.g. --repeats 5 --json b.json
+bench WHAT="encode" *ARGS:
+    cargo run --release -- bench {{WHAT}} {{ARGS}}
+
+# hbt against PyTorch, alternating in one session (PYTHON needs torch + transformers)
+bench-torch PYTHON="python3" *ARGS:
+    cargo build --release
+    {{PYTHON}} scripts/bench/compare.py {{ARGS}}

@@ -229,6 +229,44 @@ Examples:
         after_help = "Examples:\n  hbt bench eval\n  hbt bench eval --block 512 --json eval.json"
     )]
     Eval(BenchEvalArgs),
+    /// Training throughput (steps/s, tokens/s, GFLOP/s against the GEMM peak) of a 4-layer,
+    /// 256-wide encoder on batches of 64 XQuAD-R pairs, on burn-flex and burn-ndarray.
+    #[command(after_help = "\
+Examples:
+  hbt bench train                          8 batches, 2 warm-up steps + 3 timed passes
+  hbt bench train --backend flex --json t.json
+  hbt bench train --export /tmp/tb         also write weights + token ids for PyTorch")]
+    Train(BenchTrainArgs),
+}
+
+/// Arguments of `hbt bench train`.
+#[derive(Debug, Args)]
+pub struct BenchTrainArgs {
+    /// Backends to measure, in order (flex, ndarray).
+    #[arg(long, value_delimiter = ',', default_value = "flex,ndarray")]
+    pub backend: Vec<String>,
+    /// Distinct batches per timed pass.
+    #[arg(long, default_value_t = 8, value_parser = positive())]
+    pub steps: usize,
+    /// Untimed steps before the timed passes.
+    #[arg(long, default_value_t = 2)]
+    pub warmup: usize,
+    /// Timed passes over all batches.
+    #[arg(long, default_value_t = 3, value_parser = positive())]
+    pub repeats: usize,
+    /// Forward passes per batch side over sequences of similar length (1: one padded batch).
+    #[arg(long, default_value_t = 1, value_parser = positive())]
+    pub length_buckets: usize,
+    /// Seed of the pair shuffle, the initialisation and dropout.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Also write the results as JSON.
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<PathBuf>,
+    /// Write the initial weights (Hugging Face folder) and the token ids for the PyTorch
+    /// reference into DIR.
+    #[arg(long, value_name = "DIR")]
+    pub export: Option<PathBuf>,
 }
 
 /// Arguments of `hbt bench eval`.
@@ -243,6 +281,15 @@ pub struct BenchEvalArgs {
     /// Seed of the encoder's initialisation.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// Timed runs of each search phase.
+    #[arg(long, default_value_t = 3, value_parser = positive())]
+    pub repeats: usize,
+    /// Read the embeddings from DIR (written by `--export`) instead of encoding.
+    #[arg(long, value_name = "DIR")]
+    pub embeddings: Option<PathBuf>,
+    /// Write the embeddings into DIR for `scripts/bench/torch_bench.py search DIR`.
+    #[arg(long, value_name = "DIR")]
+    pub export: Option<PathBuf>,
     /// Also write the results as JSON.
     #[arg(long, value_name = "PATH")]
     pub json: Option<PathBuf>,
@@ -263,6 +310,13 @@ pub struct BenchEncodeArgs {
     /// Seed of the encoder's from-scratch initialisation.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// Write the encoder (Hugging Face folder), the token ids and flex's embeddings into DIR
+    /// for `scripts/bench/torch_bench.py encode DIR`.
+    #[arg(long, value_name = "DIR")]
+    pub export: Option<PathBuf>,
+    /// Measure burn-flex only (skip burn-ndarray).
+    #[arg(long)]
+    pub flex_only: bool,
     /// Also write the results as JSON to this file.
     #[arg(long, value_name = "PATH")]
     pub json: Option<PathBuf>,

@@ -59,7 +59,7 @@ pub use bm25::{Bm25Index, Bm25Params, Bm25Scorer};
 pub use dense::DenseScorer;
 pub use embeddings::Embeddings;
 pub use error::{EvalError, Result};
-pub use metrics::{Metrics, QueryMetrics};
+pub use metrics::{Metrics, MetricsSum, QueryMetrics};
 pub use output::{
     read_metrics_json, read_per_query, write_metrics_json, write_per_query, write_trec,
     METRICS_FILE, PER_QUERY_FILE, TREC_DIR,

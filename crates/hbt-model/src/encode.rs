@@ -2,6 +2,7 @@
 //! length (little padding) and results come back in input order.
 
 use burn::tensor::backend::Backend;
+use burn::tensor::{Int, Tensor, TensorData};
 
 use crate::batch::EncoderBatch;
 use crate::encoder::Encoder;
@@ -21,17 +22,7 @@ pub fn encode<B: Backend, S: AsRef<[u32]>>(
     order.sort_by_key(|&i| std::cmp::Reverse(sequences[i].as_ref().len()));
     let mut out = vec![Vec::new(); sequences.len()];
     for chunk in order.chunks(batch_size) {
-        let batch_seqs: Vec<&[u32]> = chunk.iter().map(|&i| sequences[i].as_ref()).collect();
-        let batch = EncoderBatch::<B>::from_sequences(&batch_seqs, encoder.config(), device)
-            .map_err(|e| match e {
-                // Report the position in the caller's list, not in the batch.
-                ModelError::Input { index, message } => ModelError::Input {
-                    index: chunk[index],
-                    message,
-                },
-                other => other,
-            })?;
-        let embedded = encoder.embed(&batch);
+        let embedded = encoder.embed(&batch_of(encoder, sequences, chunk, device)?);
         let [rows, width] = embedded.dims();
         let values = embedded
             .into_data()
@@ -46,4 +37,64 @@ pub fn encode<B: Backend, S: AsRef<[u32]>>(
         }
     }
     Ok(out)
+}
+
+/// The padded batch of `sequences[i]` for each `i` of `chunk`; an input error names the
+/// position in `sequences`, not in the chunk.
+fn batch_of<B: Backend, S: AsRef<[u32]>>(
+    encoder: &Encoder<B>,
+    sequences: &[S],
+    chunk: &[usize],
+    device: &B::Device,
+) -> Result<EncoderBatch<B>, ModelError> {
+    let batch_seqs: Vec<&[u32]> = chunk.iter().map(|&i| sequences[i].as_ref()).collect();
+    EncoderBatch::<B>::from_sequences(&batch_seqs, encoder.config(), device).map_err(|e| match e {
+        ModelError::Input { index, message } => ModelError::Input {
+            index: chunk[index],
+            message,
+        },
+        other => other,
+    })
+}
+
+/// The indices of `sequences` split into at most `buckets` groups of similar length: sorted
+/// by length, longest first (ties in input order), cut into groups of `ceil(n / buckets)`.
+pub fn length_buckets<S: AsRef<[u32]>>(sequences: &[S], buckets: usize) -> Vec<Vec<usize>> {
+    let mut order: Vec<usize> = (0..sequences.len()).collect();
+    if buckets <= 1 {
+        return vec![order];
+    }
+    order.sort_by_key(|&i| std::cmp::Reverse(sequences[i].as_ref().len()));
+    let rows = sequences.len().div_ceil(buckets).max(1);
+    order.chunks(rows).map(<[usize]>::to_vec).collect()
+}
+
+/// Embeds `sequences` as one tensor `[n, hidden]` in input order, running them as up to
+/// `buckets` forward passes over sequences of similar length, so short sequences are not
+/// padded to the longest of all. The result is one differentiable tensor (on an autodiff
+/// backend gradients reach every bucket); `buckets` 1 is a single padded batch. Fails like
+/// [`EncoderBatch::from_sequences`], naming the position in `sequences`.
+pub fn embed_bucketed<B: Backend, S: AsRef<[u32]>>(
+    encoder: &Encoder<B>,
+    sequences: &[S],
+    buckets: usize,
+    device: &B::Device,
+) -> Result<Tensor<B, 2>, ModelError> {
+    let groups = length_buckets(sequences, buckets);
+    if groups.len() <= 1 {
+        let all: Vec<usize> = (0..sequences.len()).collect();
+        return Ok(encoder.embed(&batch_of(encoder, sequences, &all, device)?));
+    }
+    let parts = groups
+        .iter()
+        .map(|chunk| Ok(encoder.embed(&batch_of(encoder, sequences, chunk, device)?)))
+        .collect::<Result<Vec<_>, ModelError>>()?;
+    // Row r of the concatenation holds the r-th index of the groups; gather input order back.
+    let mut position = vec![0i64; sequences.len()];
+    for (row, &i) in groups.iter().flatten().enumerate() {
+        position[i] = row as i64;
+    }
+    let index =
+        Tensor::<B, 1, Int>::from_data(TensorData::new(position, [sequences.len()]), device);
+    Ok(Tensor::cat(parts, 0).select(0, index))
 }

@@ -33,7 +33,7 @@ pub mod weights;
 
 pub use batch::EncoderBatch;
 pub use config::{EncoderConfig, ModelFamily, PoolingMode};
-pub use encode::encode;
+pub use encode::{embed_bucketed, encode, length_buckets};
 pub use encoder::Encoder;
 pub use error::ModelError;
 pub use hf_export::save_hf_dir;

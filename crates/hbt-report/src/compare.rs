@@ -74,7 +74,8 @@ pub struct PairedTest {
     pub dataset: String,
     /// Setting (`mono`, `cross`, `multi`, ...).
     pub setting: String,
-    /// Per-query measure: `ap` or `rr_at_10`.
+    /// Per-query measure: `ap`, `rr_at_10` or `rank_distance` (max − min rank of a query's
+    /// parallel answers, multilingual pool only; lower is less language-biased).
     pub measure: String,
     /// Number of paired queries.
     pub queries: usize,
@@ -149,7 +150,7 @@ pub fn compare_run_sets(
     let mut notes = Vec::new();
     let qa = averaged_queries(a)?;
     let qb = averaged_queries(b)?;
-    let mut by_test: BTreeMap<(String, String), Vec<Paired>> = BTreeMap::new();
+    let mut by_test: BTreeMap<(String, String), Vec<(QueryValues, QueryValues)>> = BTreeMap::new();
     let mut unpaired_a = 0usize;
     for (key, va) in &qa {
         if !options.settings.is_empty() && !options.settings.contains(&key.1) {
@@ -159,10 +160,7 @@ pub fn compare_run_sets(
             Some(vb) => by_test
                 .entry((key.0.clone(), key.1.clone()))
                 .or_default()
-                .push(Paired {
-                    ap: (va.0, vb.0),
-                    rr_at_10: (va.1, vb.1),
-                }),
+                .push((*va, *vb)),
             None => unpaired_a += 1,
         }
     }
@@ -190,11 +188,14 @@ pub fn compare_run_sets(
     let mut tests = Vec::new();
     for key in keys {
         let pairs = &by_test[&key];
-        for measure in ["ap", "rr_at_10"] {
+        for measure in ["ap", "rr_at_10", "rank_distance"] {
             let (xa, xb): (Vec<f64>, Vec<f64>) = pairs
                 .iter()
-                .map(|p| if measure == "ap" { p.ap } else { p.rr_at_10 })
+                .filter_map(|(a, b)| Some((a.measure(measure)?, b.measure(measure)?)))
                 .unzip();
+            if xa.is_empty() {
+                continue;
+            }
             let d: Vec<f64> = xa.iter().zip(&xb).map(|(x, y)| y - x).collect();
             let seed = options.seed ^ stable_hash(&[&key.0, &key.1, measure]);
             let (ci_low, ci_high) = bootstrap_ci(&d, options.resamples, options.confidence, seed);
@@ -224,12 +225,24 @@ pub fn compare_run_sets(
     })
 }
 
-/// One query's values on sides A and B.
-struct Paired {
-    /// (A, B) average precision.
-    ap: (f64, f64),
-    /// (A, B) reciprocal rank cut at 10.
-    rr_at_10: (f64, f64),
+/// One query's per-query measures (averaged over a side's runs).
+#[derive(Debug, Clone, Copy, Default)]
+struct QueryValues {
+    ap: f64,
+    rr_at_10: f64,
+    /// Max − min rank of the relevant items; `None` with fewer than two.
+    rank_distance: Option<f64>,
+}
+
+impl QueryValues {
+    /// The named measure (`ap`, `rr_at_10`, `rank_distance`).
+    fn measure(&self, name: &str) -> Option<f64> {
+        match name {
+            "ap" => Some(self.ap),
+            "rr_at_10" => Some(self.rr_at_10),
+            _ => self.rank_distance,
+        }
+    }
 }
 
 fn side(label: &str, runs: &[&Run]) -> Side {
@@ -248,22 +261,37 @@ fn setting_rank(s: &str) -> usize {
     }
 }
 
-/// Per-query (AP, RR@10) averaged over runs; only queries present in every run are kept.
-fn averaged_queries(runs: &[&Run]) -> Result<BTreeMap<QueryKey, (f64, f64)>> {
-    let mut acc: BTreeMap<QueryKey, (f64, f64, usize)> = BTreeMap::new();
+/// Per-query measures averaged over runs; only queries present in every run are kept (a rank
+/// distance only when every run has one).
+fn averaged_queries(runs: &[&Run]) -> Result<BTreeMap<QueryKey, QueryValues>> {
+    let mut acc: BTreeMap<QueryKey, (QueryValues, usize, usize)> = BTreeMap::new();
     for run in runs {
         for row in run.per_query()? {
-            let e = acc.entry(row.key()).or_insert((0.0, 0.0, 0));
-            e.0 += row.ap;
-            e.1 += row.rr_at_10;
-            e.2 += 1;
+            let (sum, count, distances) = acc.entry(row.key()).or_default();
+            sum.ap += row.ap;
+            sum.rr_at_10 += row.rr_at_10;
+            if let Some(d) = row.rank_distance() {
+                *sum.rank_distance.get_or_insert(0.0) += f64::from(d);
+                *distances += 1;
+            }
+            *count += 1;
         }
     }
-    let n = runs.len();
+    let n = runs.len() as f64;
     Ok(acc
         .into_iter()
-        .filter(|(_, v)| v.2 == n)
-        .map(|(k, v)| (k, (v.0 / n as f64, v.1 / n as f64)))
+        .filter(|(_, (_, count, _))| *count == runs.len())
+        .map(|(k, (sum, _, distances))| {
+            let values = QueryValues {
+                ap: sum.ap / n,
+                rr_at_10: sum.rr_at_10 / n,
+                rank_distance: sum
+                    .rank_distance
+                    .filter(|_| distances == runs.len())
+                    .map(|d| d / n),
+            };
+            (k, values)
+        })
         .collect())
 }
 
@@ -361,17 +389,22 @@ impl Comparison {
         ));
         s.push_str("|:--|:--|:--|--:|--:|--:|--:|:--:|--:|:--:|\n");
         for t in &self.tests {
+            let (label, digits) = match t.measure.as_str() {
+                "ap" => ("AP", 4),
+                "rr_at_10" => ("RR@10", 4),
+                _ => ("rank distance", 1),
+            };
             s.push_str(&format!(
                 "| {} | {} | {} | {} | {} | {} | {} | [{}, {}] | {} | {} |\n",
                 md_escape(&t.dataset),
                 t.setting,
-                if t.measure == "ap" { "AP" } else { "RR@10" },
+                label,
                 t.queries,
-                fmt_num(t.mean_a, 4),
-                fmt_num(t.mean_b, 4),
-                signed(t.mean_diff, 4),
-                signed(t.ci_low, 4),
-                signed(t.ci_high, 4),
+                fmt_num(t.mean_a, digits),
+                fmt_num(t.mean_b, digits),
+                signed(t.mean_diff, digits),
+                signed(t.ci_low, digits),
+                signed(t.ci_high, digits),
                 fmt_p(t.p_value),
                 if t.significant { "✓" } else { "" }
             ));
@@ -379,7 +412,9 @@ impl Comparison {
         s.push_str(&format!(
             "\nCI: percentile bootstrap over queries ({} resamples). p: two-sided paired \
              sign-flip test ({} random flips; exact when at most {} queries differ). \
-             ✓ = p < {}. Seed {}.\n",
+             ✓ = p < {}. Seed {}. Rank distance (multilingual pool, queries with two or more \
+             parallel answers): max − min rank of the answers; a negative Δ means B ranks \
+             parallel answers closer together (less language bias).\n",
             self.options.resamples,
             self.options.permutations,
             crate::stats::EXACT_SIGN_FLIP_MAX,

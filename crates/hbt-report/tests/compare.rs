@@ -25,6 +25,7 @@ fn identical_runs_give_p_one_and_zero_interval() {
             ("cross", "rr_at_10"),
             ("multi", "ap"),
             ("multi", "rr_at_10"),
+            ("multi", "rank_distance"),
         ]
     );
     for t in &cmp.tests {
@@ -55,8 +56,14 @@ fn constant_shift_is_significant_with_exact_interval() {
     ))
     .unwrap();
     let cmp = compare_runs(&a, &b, &CompareOptions::default()).unwrap();
-    assert_eq!(cmp.tests.len(), 6);
-    for t in &cmp.tests {
+    assert_eq!(cmp.tests.len(), 7);
+    let rank_distance = cmp.tests.iter().find(|t| t.measure == "rank_distance");
+    assert_eq!(
+        rank_distance.map(|t| t.p_value),
+        Some(1.0),
+        "same answer ranks"
+    );
+    for t in cmp.tests.iter().filter(|t| t.measure != "rank_distance") {
         assert!(t.p_value < 0.05, "{t:?}");
         assert!(t.significant);
         assert!(t.ci_low <= 0.125 && 0.125 <= t.ci_high, "{t:?}");
@@ -92,7 +99,7 @@ fn a_shift_on_every_query_gets_the_smallest_monte_carlo_p() {
         ..CompareOptions::default()
     };
     let cmp = compare_runs(&a, &b, &options).unwrap();
-    assert_eq!(cmp.tests.len(), 2);
+    assert_eq!(cmp.tests.len(), 3);
     let t = &cmp.tests[0];
     // 24 queries: Monte Carlo with 10,000 flips, none as extreme: p = 1 / 10,001.
     assert_eq!(t.queries, 24);
@@ -122,4 +129,35 @@ fn strategies_compare_over_seeds() {
     }
     assert!(experiment.find_group("mixed").is_err());
     assert!(experiment.find_group("trained").is_err());
+}
+
+#[test]
+fn rank_distance_is_tested_per_query_on_the_multilingual_pool() {
+    let dir = tempfile::tempdir().unwrap();
+    // Spread s puts a query's four answers at ranks b, b+st, b+2st+qid, b+3st with
+    // st = s·(1 + language index) > qid, so its rank distance is 3·s·(1 + language index).
+    let a = load_run(&write_run(
+        dir.path(),
+        &Spec::trained("a", "mono", 0.5, 1).spread(8),
+    ))
+    .unwrap();
+    let b = load_run(&write_run(
+        dir.path(),
+        &Spec::trained("b", "hybrid", 0.5, 1).spread(16),
+    ))
+    .unwrap();
+    let cmp = compare_runs(&a, &b, &CompareOptions::default()).unwrap();
+    let t = cmp
+        .tests
+        .iter()
+        .find(|t| t.measure == "rank_distance")
+        .expect("a rank-distance test");
+    assert_eq!(t.setting, "multi");
+    assert_eq!(t.queries, LANGS.len() * QUERIES);
+    // Mean over languages of 24·(1 + i): 24 · 2.5 = 60; A's mean is 3·8·2.5 = 60 too.
+    assert_eq!(t.mean_a, 60.0);
+    assert_eq!(t.mean_b, 120.0);
+    assert_eq!(t.mean_diff, 60.0);
+    assert!(t.significant && t.ci_low > 0.0, "{t:?}");
+    assert!(cmp.to_markdown().contains("| rank distance | 24 |"));
 }

@@ -100,6 +100,7 @@ fn trainer_config(steps: u64) -> TrainerConfig {
         weight_decay: 0.01,
         max_grad_norm: Some(1.0),
         accumulation: 1,
+        length_buckets: 1,
         checkpoint_every: 4,
         loss: InfoNceConfig::default(),
         seed: 7,

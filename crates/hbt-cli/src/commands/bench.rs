@@ -15,13 +15,16 @@ use hbt_data::squad::SentenceSource;
 use hbt_data::tokenize::TextTokenizer;
 use hbt_data::Lang;
 use hbt_model::backend::{FlexBackend, NdArrayBackend};
-use hbt_model::{encode, Encoder, EncoderConfig, ModelFamily, PoolingMode};
+use hbt_model::{encode, save_hf_dir, Encoder, EncoderConfig, ModelFamily, PoolingMode};
 use serde::Serialize;
+
+use super::bench_util::{cpus, write_json, Spread};
 
 use crate::cli::{BenchCommand, BenchEncodeArgs};
 use crate::datasets::{self, SourceKind};
 use crate::locations::Locations;
 use crate::progress::StageLog;
+use crate::stages::data::{load_eval_task, EvalTask};
 
 /// The dataset and language whose candidate sentences are encoded.
 const DATASET: &str = "xquad-r";
@@ -29,17 +32,18 @@ const LANGUAGE: &str = "en";
 /// Tokenizer size and truncation length.
 const VOCAB_SIZE: usize = 8000;
 const MAX_LEN: usize = 128;
-/// Encoder sizes: layers, width, heads, feed-forward width.
-const LAYERS: usize = 4;
-const HIDDEN: usize = 256;
-const HEADS: usize = 4;
-const INTERMEDIATE: usize = 1024;
+/// Encoder sizes of every CPU benchmark: layers, width, heads, feed-forward width.
+pub(crate) const LAYERS: usize = 4;
+pub(crate) const HIDDEN: usize = 256;
+pub(crate) const HEADS: usize = 4;
+pub(crate) const INTERMEDIATE: usize = 1024;
 
 /// Runs one `hbt bench` subcommand.
 pub fn run(command: BenchCommand, locations: &Locations) -> Result<()> {
     match command {
         BenchCommand::Encode(args) => bench_encode(&args, locations),
         BenchCommand::Eval(args) => super::bench_eval::run(&args, locations),
+        BenchCommand::Train(args) => super::bench_train::run(&args, locations),
     }
 }
 
@@ -74,10 +78,10 @@ struct Report {
     warmup_passes: usize,
     repeats: usize,
     backends: Vec<BackendResult>,
-    /// Median sentences/s of flex divided by that of ndarray.
-    ratio_flex_over_ndarray: f64,
-    /// Largest absolute difference between the two backends' embeddings.
-    max_abs_diff: f64,
+    /// Median sentences/s of flex divided by that of ndarray (when both ran).
+    ratio_flex_over_ndarray: Option<f64>,
+    /// Largest absolute difference between the two backends' embeddings (when both ran).
+    max_abs_diff: Option<f64>,
 }
 
 fn bench_encode(args: &BenchEncodeArgs, locations: &Locations) -> Result<()> {
@@ -118,17 +122,32 @@ fn bench_encode(args: &BenchEncodeArgs, locations: &Locations) -> Result<()> {
         )?)
     })?;
     backends.push(flex_result);
-    log.note("ndarray: initialising the encoder");
-    let ndarray = Encoder::<NdArrayBackend>::init(&config, args.seed, &Default::default())?;
-    let (ndarray_result, ndarray_embeddings) = measure("ndarray", args, tokens, &log, || {
-        Ok(encode(
-            &ndarray,
+    if let Some(dir) = &args.export {
+        export(
+            dir,
+            &flex,
             &sequences,
+            &flex_embeddings,
             args.batch_size,
-            &Default::default(),
-        )?)
-    })?;
-    backends.push(ndarray_result);
+            &tokenizer,
+        )?;
+        log.note(&format!("wrote {}", dir.display()));
+    }
+    let mut ndarray_embeddings = None;
+    if !args.flex_only {
+        log.note("ndarray: initialising the encoder");
+        let ndarray = Encoder::<NdArrayBackend>::init(&config, args.seed, &Default::default())?;
+        let (result, embeddings) = measure("ndarray", args, tokens, &log, || {
+            Ok(encode(
+                &ndarray,
+                &sequences,
+                args.batch_size,
+                &Default::default(),
+            )?)
+        })?;
+        backends.push(result);
+        ndarray_embeddings = Some(embeddings);
+    }
 
     let report = Report {
         dataset: DATASET,
@@ -146,12 +165,14 @@ fn bench_encode(args: &BenchEncodeArgs, locations: &Locations) -> Result<()> {
              FFN {INTERMEDIATE}, mean pooling"
         ),
         seed: args.seed,
-        cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        cpus: cpus(),
         batch_size: args.batch_size,
         warmup_passes: 1,
         repeats: args.repeats,
-        ratio_flex_over_ndarray: backends[0].sentences_per_s / backends[1].sentences_per_s,
-        max_abs_diff: max_abs_diff(&flex_embeddings, &ndarray_embeddings),
+        ratio_flex_over_ndarray: backends
+            .get(1)
+            .map(|n| backends[0].sentences_per_s / n.sentences_per_s),
+        max_abs_diff: ndarray_embeddings.map(|n| max_abs_diff(&flex_embeddings, &n)),
         backends,
     };
     print_table(&report);
@@ -160,6 +181,46 @@ fn bench_encode(args: &BenchEncodeArgs, locations: &Locations) -> Result<()> {
         log.note(&format!("wrote {}", path.display()));
     }
     Ok(())
+}
+
+/// Every XQuAD-R question with the text of its answer sentence, language by language.
+pub(crate) fn xquad_pairs(locations: &Locations) -> Result<Vec<(String, String)>> {
+    let (task, _) = load_eval_task(DATASET, SentenceSource::ShippedOrSplitter, locations)?;
+    let EvalTask::Qa(task) = task else {
+        bail!("dataset `{DATASET}` is not a question-answer task")
+    };
+    let mut pairs = Vec::new();
+    for (lang, pool) in &task.pools {
+        for question in &pool.questions {
+            let answer = task.candidate_text(*lang, question.answer, false);
+            pairs.push((question.text.clone(), answer));
+        }
+    }
+    Ok(pairs)
+}
+
+/// Writes the encoder (`DIR/model/`), the token ids with the batch size (`sequences.json`)
+/// and the embeddings (`embeddings.f32`, little-endian rows) for the PyTorch reference.
+fn export(
+    dir: &Path,
+    model: &Encoder<FlexBackend>,
+    sequences: &[Vec<u32>],
+    embeddings: &[Vec<f32>],
+    batch_size: usize,
+    tokenizer: &TextTokenizer,
+) -> Result<()> {
+    save_hf_dir(model, &dir.join("model"), None)
+        .with_context(|| format!("--export {}", dir.display()))?;
+    let json = serde_json::json!({
+        "sequences": sequences, "batch_size": batch_size, "pad_token_id": tokenizer.pad_id(),
+    });
+    write_json(&dir.join("sequences.json"), &json)?;
+    let bytes: Vec<u8> = embeddings
+        .iter()
+        .flatten()
+        .flat_map(|v| v.to_le_bytes())
+        .collect();
+    crate::run_dir::write_atomic(&dir.join("embeddings.f32"), &bytes)
 }
 
 /// The English candidate sentences of XQuAD-R, in file order.
@@ -224,29 +285,18 @@ fn measure(
         ));
         seconds.push(elapsed);
     }
-    let mut sorted = seconds.clone();
-    sorted.sort_by(f64::total_cmp);
-    let median_s = median(&sorted);
+    let spread = Spread::of(&seconds);
+    let median_s = spread.median;
     let result = BackendResult {
         backend,
-        min_s: sorted[0],
+        min_s: spread.min,
         median_s,
-        max_s: sorted[sorted.len() - 1],
+        max_s: spread.max,
         sentences_per_s: embeddings.len() as f64 / median_s,
         tokens_per_s: tokens as f64 / median_s,
         seconds,
     };
     Ok((result, embeddings))
-}
-
-/// The median of sorted values (the mean of the middle two for an even count).
-fn median(sorted: &[f64]) -> f64 {
-    let mid = sorted.len() / 2;
-    if sorted.len() % 2 == 1 {
-        sorted[mid]
-    } else {
-        (sorted[mid - 1] + sorted[mid]) / 2.0
-    }
 }
 
 fn max_abs_diff(a: &[Vec<f32>], b: &[Vec<f32>]) -> f64 {
@@ -280,17 +330,8 @@ fn print_table(report: &Report) {
             b.backend, b.min_s, b.median_s, b.max_s, b.sentences_per_s, b.tokens_per_s
         );
     }
-    println!(
-        "\nflex / ndarray (median sentences/s): {:.2}x",
-        report.ratio_flex_over_ndarray
-    );
-    println!(
-        "largest |flex - ndarray| embedding difference: {:.2e}",
-        report.max_abs_diff
-    );
-}
-
-fn write_json(path: &Path, report: &Report) -> Result<()> {
-    let text = serde_json::to_string_pretty(report)? + "\n";
-    std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+    if let (Some(ratio), Some(diff)) = (report.ratio_flex_over_ndarray, report.max_abs_diff) {
+        println!("\nflex / ndarray (median sentences/s): {ratio:.2}x");
+        println!("largest |flex - ndarray| embedding difference: {diff:.2e}");
+    }
 }

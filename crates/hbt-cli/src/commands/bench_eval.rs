@@ -1,23 +1,38 @@
 //! `hbt bench eval`: time and peak memory of a full XQuAD-R evaluation (11 languages: mono,
 //! 110 cross pairs and the 13,090 × 13,014 multilingual pool) with a 256-wide encoder, split
-//! into encoding and search + metrics, beside a reference measured in the same run: one plain
-//! matrix product of all questions against the whole pool on the same backend (the least work
-//! any exact multilingual search must do).
+//! into phases:
 //!
-//! Peak memory is the process's peak resident set (`VmHWM`), reset before each phase through
-//! `/proc/self/clear_refs`, so each phase reports its own peak.
+//! * encoding every question and candidate (skipped with `--embeddings DIR`);
+//! * search + all metrics of all settings (`evaluate_qa`, what `hbt experiment` runs);
+//! * search + metrics of the multilingual pool alone, keeping the top 100 of each query: the
+//!   same work as `scripts/bench/torch_bench.py search` (a PyTorch matmul + topk);
+//! * a reference on the same backend: one plain matrix product of all questions against the
+//!   whole pool (the least work any exact multilingual search must do).
+//!
+//! Search phases run `--repeats` times (min / median / max). Peak memory is the process's peak
+//! resident set (`VmHWM`), reset before each phase through `/proc/self/clear_refs`.
+//! `--export DIR` writes the embeddings for the PyTorch reference (`questions.f32`,
+//! `pool.f32`: little-endian f32 rows, languages in alphabetical order; `embeddings.json`).
 
+use std::collections::BTreeMap;
+use std::path::Path;
 use std::time::Instant;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, ensure, Context, Result};
 use burn::tensor::{Tensor, TensorData};
 use hbt_data::squad::SentenceSource;
+use hbt_data::task::QaTask;
 use hbt_data::tokenize::TextTokenizer;
-use hbt_eval::{evaluate_qa, DenseQa, Embeddings, SearchOptions};
+use hbt_eval::{
+    evaluate_qa, search, DenseQa, DenseScorer, Embeddings, MetricsSum, QaEmbeddings, QueryMetrics,
+    SearchOptions,
+};
 use hbt_model::backend::FlexBackend;
 use hbt_model::Encoder;
+use serde::Serialize;
 
 use super::bench::encoder_config;
+use super::bench_util::{peak_rss_mib, reset_peak_rss, write_json, Spread};
 use crate::cli::BenchEvalArgs;
 use crate::locations::Locations;
 use crate::progress::StageLog;
@@ -26,17 +41,39 @@ use crate::stages::eval::{EvalSettings, Ranker};
 
 type B = FlexBackend;
 
-/// Peak resident memory of this process in MiB since the last reset (Linux; None elsewhere).
-fn peak_rss_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024.0)
+/// Hits kept per query in the multilingual-pool phase (as the PyTorch reference's topk).
+const TOP_K: usize = 100;
+
+/// Seconds (one per repeat) and peak memory of one phase.
+#[derive(Debug, Serialize)]
+struct Phase {
+    what: String,
+    seconds: Vec<f64>,
+    spread_s: Spread,
+    peak_rss_mib: Option<f64>,
 }
 
-/// Resets the peak resident memory to the current one (Linux ≥ 4.0).
-fn reset_peak_rss() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
+impl Phase {
+    /// Runs `work` `repeats` times, resetting the peak memory before the first.
+    fn measure(
+        what: String,
+        repeats: usize,
+        mut work: impl FnMut() -> Result<()>,
+    ) -> Result<Phase> {
+        reset_peak_rss();
+        let mut seconds = Vec::with_capacity(repeats);
+        for _ in 0..repeats.max(1) {
+            let started = Instant::now();
+            work()?;
+            seconds.push(started.elapsed().as_secs_f64());
+        }
+        Ok(Phase {
+            what,
+            spread_s: Spread::of(&seconds),
+            seconds,
+            peak_rss_mib: peak_rss_mib(),
+        })
+    }
 }
 
 /// Runs the benchmark.
@@ -44,8 +81,118 @@ pub fn run(args: &BenchEvalArgs, locations: &Locations) -> Result<()> {
     let log = StageLog::start("bench", "loading xquad-r");
     let (task, _) = load_eval_task("xquad-r", SentenceSource::ShippedOrSplitter, locations)?;
     let EvalTask::Qa(task) = task else {
-        anyhow::bail!("xquad-r is not a QA task")
+        bail!("xquad-r is not a QA task")
     };
+    let device = Default::default();
+    let mut phases = Vec::new();
+    let embeddings = match &args.embeddings {
+        Some(dir) => {
+            log.note(&format!("reading embeddings from {}", dir.display()));
+            read_embeddings(dir, &task)?
+        }
+        None => {
+            let (embeddings, phase) = encode(&task, args, &log)?;
+            phases.push(phase);
+            embeddings
+        }
+    };
+    if let Some(dir) = &args.export {
+        export_embeddings(dir, &embeddings, args.block)?;
+        log.note(&format!("wrote {}", dir.display()));
+    }
+    let search_options = SearchOptions {
+        block_size: args.block,
+        top_k: 0,
+    };
+
+    log.note("searching mono, cross and multi, computing every metric");
+    let mut cross_pairs = 0;
+    phases.push(Phase::measure(
+        "search + all metrics: mono, cross pairs, multilingual pool".into(),
+        args.repeats,
+        || {
+            let scoring = DenseQa::<B>::new(&task, &embeddings, &device)?;
+            let result = evaluate_qa(&task, &scoring, &[], &search_options, &mut |_| {})?;
+            cross_pairs = result.metrics.cross.as_ref().map_or(0, |c| c.pairs.len());
+            Ok(())
+        },
+    )?);
+
+    let questions = Embeddings::concat(embeddings.questions.values())?;
+    let pool = Embeddings::concat(embeddings.candidates.values())?;
+    let relevant = multilingual_relevance(&task);
+    log.note("searching the multilingual pool alone (top 100 kept)");
+    let (nq, np, dim) = (questions.rows(), pool.rows(), pool.dim());
+    let mut map = 0.0;
+    phases.push(Phase::measure(
+        format!("multilingual pool {nq} × {np} × {dim}: search, top {TOP_K} + metrics"),
+        args.repeats,
+        || {
+            let mut scorer = DenseScorer::<B>::new(questions.clone(), &pool, &device)?;
+            let options = SearchOptions {
+                block_size: args.block,
+                top_k: TOP_K,
+            };
+            let ranked = search(&mut scorer, &relevant, &options, "multi", &mut |_| {})?;
+            let mut sum = MetricsSum::default();
+            for (ranking, rel) in ranked.iter().zip(&relevant) {
+                sum.add(QueryMetrics::from_ranks(&ranking.relevant_ranks, rel.len())?.as_ref());
+            }
+            map = sum.mean().map_or(0.0, |m| m.map);
+            Ok(())
+        },
+    )?);
+
+    log.note("reference: one matrix product of all questions against the whole pool");
+    phases.push(Phase::measure(
+        format!("reference: one {nq} × {np} × {dim} matrix product (scores kept)"),
+        1,
+        || {
+            let q = Tensor::<B, 2>::from_data(
+                TensorData::new(questions.as_slice().to_vec(), [nq, dim]),
+                &device,
+            );
+            let p = Tensor::<B, 2>::from_data(
+                TensorData::new(pool.as_slice().to_vec(), [np, dim]),
+                &device,
+            );
+            let scores = q.matmul(p.transpose()).into_data();
+            ensure!(
+                scores.num_elements() == nq * np,
+                "product of the wrong size"
+            );
+            Ok(())
+        },
+    )?);
+
+    println!("| phase | seconds (min / median / max) | peak RSS MiB |");
+    println!("|---|---|---|");
+    for phase in &phases {
+        println!(
+            "| {} | {:.2} / {:.2} / {:.2} | {} |",
+            phase.what,
+            phase.spread_s.min,
+            phase.spread_s.median,
+            phase.spread_s.max,
+            phase
+                .peak_rss_mib
+                .map_or("n/a".into(), |m| format!("{m:.0}"))
+        );
+    }
+    println!("\n{cross_pairs} cross pairs; multilingual-pool mAP {map:.4}");
+    if let Some(path) = &args.json {
+        let json = serde_json::json!({
+            "phases": phases, "cross_pairs": cross_pairs, "multi_map": map,
+            "block": args.block, "batch_size": args.batch_size, "seed": args.seed,
+        });
+        write_json(path, &json).context("--json")?;
+    }
+    Ok(())
+}
+
+/// Encodes every question and candidate with a from-scratch encoder (tokenizer trained on the
+/// texts themselves); the phase is timed once.
+fn encode(task: &QaTask, args: &BenchEvalArgs, log: &StageLog) -> Result<(QaEmbeddings, Phase)> {
     let mut texts = Vec::new();
     for (lang, pool) in &task.pools {
         texts.extend(pool.questions.iter().map(|q| q.text.clone()));
@@ -64,94 +211,117 @@ pub fn run(args: &BenchEvalArgs, locations: &Locations) -> Result<()> {
     };
     let settings = EvalSettings {
         batch_size: args.batch_size,
-        search: SearchOptions {
-            block_size: args.block,
-            top_k: 0,
-        },
+        search: SearchOptions::default(),
         trec: false,
         candidate_context: false,
     };
-
-    reset_peak_rss();
-    let base = peak_rss_mib();
     log.note("encoding every language's questions and candidates");
-    let started = Instant::now();
-    let embeddings = ranker.embed_qa(&task, &settings, &device)?;
-    let encode_s = started.elapsed().as_secs_f64();
-    let encode_peak = peak_rss_mib();
+    let mut embeddings = None;
+    let phase = Phase::measure(
+        format!(
+            "encode {} texts (4 layers, width 256, batch {})",
+            texts.len(),
+            args.batch_size
+        ),
+        1,
+        || {
+            embeddings = Some(ranker.embed_qa(task, &settings, &device)?);
+            Ok(())
+        },
+    )?;
+    Ok((embeddings.context("no embeddings")?, phase))
+}
 
-    reset_peak_rss();
-    log.note("searching mono, cross and multi, computing every metric");
-    let started = Instant::now();
-    let scoring = DenseQa::<B>::new(&task, &embeddings, &device)?;
-    let result = evaluate_qa(&task, &scoring, &[], &settings.search, &mut |_| {})?;
-    let search_s = started.elapsed().as_secs_f64();
-    let search_peak = peak_rss_mib();
+/// For each question of the pooled query list (languages in order), the pool indices of its
+/// group's answers in every language.
+fn multilingual_relevance(task: &QaTask) -> Vec<Vec<usize>> {
+    let mut offset = BTreeMap::new();
+    let mut total = 0;
+    for (lang, pool) in &task.pools {
+        offset.insert(*lang, total);
+        total += pool.candidates.len();
+    }
+    let mut relevant = Vec::new();
+    for pool in task.pools.values() {
+        for question in &pool.questions {
+            let mut rel: Vec<usize> = task
+                .answers_of(&question.group_id)
+                .iter()
+                .map(|(lang, i)| offset[lang] + i)
+                .collect();
+            rel.sort_unstable();
+            rel.dedup();
+            relevant.push(rel);
+        }
+    }
+    relevant
+}
 
-    reset_peak_rss();
-    log.note("reference: one matrix product of all questions against the whole pool");
+/// Writes the pooled question and candidate embeddings as raw little-endian f32 rows plus
+/// their shapes.
+fn export_embeddings(dir: &Path, embeddings: &QaEmbeddings, block: usize) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let questions = Embeddings::concat(embeddings.questions.values())?;
     let pool = Embeddings::concat(embeddings.candidates.values())?;
-    let started = Instant::now();
-    let q = Tensor::<B, 2>::from_data(
-        TensorData::new(
-            questions.as_slice().to_vec(),
-            [questions.rows(), questions.dim()],
-        ),
-        &device,
-    );
-    let p = Tensor::<B, 2>::from_data(
-        TensorData::new(pool.as_slice().to_vec(), [pool.rows(), pool.dim()]),
-        &device,
-    );
-    let scores = q.matmul(p.transpose()).into_data();
-    let matmul_s = started.elapsed().as_secs_f64();
-    let matmul_peak = peak_rss_mib();
-    drop(scores);
-
-    let sentences: usize = task
-        .pools
-        .values()
-        .map(|p| p.questions.len() + p.candidates.len())
-        .sum();
-    let fmt = |m: Option<f64>| m.map_or("n/a".into(), |m| format!("{m:.0}"));
-    println!("| phase | seconds | peak RSS MiB |");
-    println!("|---|---|---|");
-    println!(
-        "| encode {sentences} texts (4 layers, width 256, batch {}) | {encode_s:.1} | {} |",
-        args.batch_size,
-        fmt(encode_peak)
-    );
-    println!(
-        "| search + metrics: mono, {} cross pairs, multi {} × {} (block {}) | {search_s:.2} | {} |",
-        result.metrics.cross.as_ref().map_or(0, |c| c.pairs.len()),
-        questions.rows(),
-        pool.rows(),
-        args.block,
-        fmt(search_peak)
-    );
-    println!(
-        "| reference: one {} × {} × {} matrix product (scores kept) | {matmul_s:.2} | {} |",
-        questions.rows(),
-        pool.rows(),
-        pool.dim(),
-        fmt(matmul_peak)
-    );
-    println!(
-        "\nsearch + metrics / reference product: {:.2}×; process baseline before encoding {} MiB; encode {:.0} texts/s",
-        search_s / matmul_s,
-        fmt(base),
-        sentences as f64 / encode_s
-    );
-    if let Some(path) = &args.json {
-        let json = serde_json::json!({
-            "texts": sentences, "encode_s": encode_s, "encode_peak_rss_mib": encode_peak,
-            "search_metrics_s": search_s, "search_peak_rss_mib": search_peak,
-            "reference_matmul_s": matmul_s, "reference_peak_rss_mib": matmul_peak,
-            "block": args.block, "batch_size": args.batch_size, "seed": args.seed,
-        });
-        crate::run_dir::write_atomic(path, serde_json::to_string_pretty(&json)?.as_bytes())
-            .context("--json")?;
+    for (name, matrix) in [("questions.f32", &questions), ("pool.f32", &pool)] {
+        let bytes: Vec<u8> = matrix
+            .as_slice()
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        crate::run_dir::write_atomic(&dir.join(name), &bytes)?;
     }
-    Ok(())
+    let sizes = |m: &BTreeMap<hbt_data::Lang, Embeddings>| -> BTreeMap<String, usize> {
+        m.iter()
+            .map(|(l, e)| (l.as_str().to_string(), e.rows()))
+            .collect()
+    };
+    let json = serde_json::json!({
+        "questions": questions.rows(), "pool": pool.rows(), "dim": pool.dim(),
+        "top_k": TOP_K, "block": block,
+        "question_rows": sizes(&embeddings.questions),
+        "pool_rows": sizes(&embeddings.candidates),
+    });
+    write_json(&dir.join("embeddings.json"), &json)
+}
+
+/// Reads what [`export_embeddings`] wrote, split back into languages by the task's counts.
+fn read_embeddings(dir: &Path, task: &QaTask) -> Result<QaEmbeddings> {
+    let spec_path = dir.join("embeddings.json");
+    let spec: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(&spec_path)
+            .with_context(|| format!("reading {}", spec_path.display()))?,
+    )
+    .with_context(|| format!("{}: not JSON", spec_path.display()))?;
+    let dim = spec["dim"]
+        .as_u64()
+        .with_context(|| format!("{}: no `dim`", spec_path.display()))? as usize;
+    let read = |name: &str, rows_of: &dyn Fn(&hbt_data::task::LanguagePool) -> usize| {
+        let path = dir.join(name);
+        let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+        let values: Vec<f32> = bytes
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect();
+        let total: usize = task.pools.values().map(rows_of).sum();
+        ensure!(
+            bytes.len() == total * dim * 4,
+            "{}: {} bytes, expected {total} rows of {dim} f32 for xquad-r",
+            path.display(),
+            bytes.len()
+        );
+        let mut out = BTreeMap::new();
+        let mut start = 0;
+        for (lang, pool) in &task.pools {
+            let rows = rows_of(pool);
+            let part = values[start * dim..(start + rows) * dim].to_vec();
+            out.insert(*lang, Embeddings::new(part, rows, dim)?);
+            start += rows;
+        }
+        Ok(out)
+    };
+    Ok(QaEmbeddings {
+        questions: read("questions.f32", &|p| p.questions.len())?,
+        candidates: read("pool.f32", &|p| p.candidates.len())?,
+    })
 }

@@ -2,6 +2,8 @@
 
 pub mod bench;
 pub mod bench_eval;
+pub mod bench_train;
+pub mod bench_util;
 pub mod data;
 pub mod eval;
 pub mod experiment;

@@ -188,6 +188,10 @@ pub struct TrainConfig {
     /// Batches summed into one optimizer step, at least 1.
     #[serde(default = "default_accumulation")]
     pub accumulation: usize,
+    /// Forward passes per batch side over sequences of similar length (less padding; the
+    /// loss is the same up to dropout's random draws), at least 1.
+    #[serde(default = "default_length_buckets")]
+    pub length_buckets: usize,
     /// Checkpoint (and dev measurement) every this many steps, and at the end.
     #[serde(default = "default_checkpoint_every")]
     pub checkpoint_every: usize,
@@ -262,6 +266,9 @@ fn default_max_grad_norm() -> f64 {
 }
 fn default_accumulation() -> usize {
     1
+}
+fn default_length_buckets() -> usize {
+    4
 }
 fn default_checkpoint_every() -> usize {
     250
@@ -345,6 +352,7 @@ impl Default for TrainConfig {
             weight_decay: default_weight_decay(),
             max_grad_norm: default_max_grad_norm(),
             accumulation: default_accumulation(),
+            length_buckets: default_length_buckets(),
             checkpoint_every: default_checkpoint_every(),
         }
     }

@@ -72,6 +72,12 @@ pub fn validate(config: &ExperimentConfig) -> Result<()> {
     in_range("train.max_grad_norm", train.max_grad_norm, 0.0, 1e6)?;
     in_range("train.accumulation", train.accumulation as f64, 1.0, 1024.0)?;
     in_range(
+        "train.length_buckets",
+        train.length_buckets as f64,
+        1.0,
+        64.0,
+    )?;
+    in_range(
         "train.checkpoint_every",
         train.checkpoint_every as f64,
         1.0,
@@ -90,7 +96,7 @@ pub fn validate(config: &ExperimentConfig) -> Result<()> {
             1.0,
             65536.0,
         )?;
-        if model.hidden_size % model.heads != 0 {
+        if !model.hidden_size.is_multiple_of(model.heads) {
             bail!(
                 "key `model.hidden_size`: {} is not a multiple of `model.heads` ({})",
                 model.hidden_size,

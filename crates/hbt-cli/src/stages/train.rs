@@ -41,6 +41,7 @@ pub fn trainer_config(config: &ExperimentConfig) -> TrainerConfig {
         weight_decay: t.weight_decay,
         max_grad_norm: (t.max_grad_norm > 0.0).then_some(t.max_grad_norm),
         accumulation: t.accumulation,
+        length_buckets: t.length_buckets,
         checkpoint_every: t.checkpoint_every as u64,
         loss: InfoNceConfig {
             temperature: t.temperature,

@@ -13,7 +13,7 @@ mod checkpoint;
 mod clip;
 mod dev;
 mod log;
-mod step;
+pub mod step;
 
 pub use checkpoint::{BestCheckpoint, CheckpointDir, TrainerState};
 pub use clip::{clip_global_norm, global_norm};
@@ -49,6 +49,9 @@ pub struct TrainerConfig {
     pub max_grad_norm: Option<f64>,
     /// Batches whose gradients are summed into one optimizer step (1: none).
     pub accumulation: usize,
+    /// Forward passes per batch side over sequences of similar length, so short sequences
+    /// are not padded to the longest (1: one padded batch per side).
+    pub length_buckets: usize,
     /// Save a checkpoint (and measure the dev split) every this many steps, and at the end.
     pub checkpoint_every: u64,
     /// The contrastive loss.
@@ -89,6 +92,9 @@ impl TrainerConfig {
         }
         if self.accumulation == 0 {
             return bad("accumulation", "must be at least 1".into());
+        }
+        if self.length_buckets == 0 {
+            return bad("length_buckets", "must be at least 1".into());
         }
         if self.checkpoint_every == 0 {
             return bad("checkpoint_every", "must be at least 1".into());
@@ -158,6 +164,16 @@ pub struct TrainInputs<'a> {
     pub resume: bool,
 }
 
+/// The optimizer of every run: AdamW (β₁ 0.9, β₂ 0.999, ε 1e-8, as PyTorch's defaults) with
+/// decoupled weight decay `weight_decay`.
+pub fn adamw(weight_decay: f64) -> AdamWConfig {
+    AdamWConfig::new()
+        .with_beta_1(0.9)
+        .with_beta_2(0.999)
+        .with_weight_decay(weight_decay as f32)
+        .with_epsilon(1e-8)
+}
+
 /// Trains `model` and returns the selected model with the run's records.
 pub fn train<B: AutodiffBackend>(
     mut model: Encoder<B>,
@@ -175,10 +191,7 @@ pub fn train<B: AutodiffBackend>(
         fingerprint,
         resume,
     } = inputs;
-    let mut optimizer = AdamWConfig::new()
-        .with_weight_decay(config.weight_decay as f32)
-        .with_epsilon(1e-8)
-        .init::<B, Encoder<B>>();
+    let mut optimizer = adamw(config.weight_decay).init::<B, Encoder<B>>();
     let mut state = TrainerState {
         step: 0,
         fingerprint,
@@ -225,7 +238,14 @@ pub fn train<B: AutodiffBackend>(
         let mut loss_sum = 0.0;
         for _ in 0..config.accumulation {
             let batch = sampler.next_batch();
-            let loss = step::batch_loss(&model, &batch, tokenizer, &config.loss, device)?;
+            let loss = step::batch_loss(
+                &model,
+                &batch,
+                tokenizer,
+                config.length_buckets,
+                &config.loss,
+                device,
+            )?;
             let value = loss.clone().into_scalar().elem::<f64>();
             if !value.is_finite() {
                 let last = checkpoints.latest()?;

@@ -4,7 +4,7 @@
 use burn::tensor::backend::Backend;
 use burn::tensor::Tensor;
 use hbt_data::tokenize::TextTokenizer;
-use hbt_model::{Encoder, EncoderBatch};
+use hbt_model::{embed_bucketed, Encoder};
 
 use crate::error::{Result, TrainError};
 use crate::loss::{info_nce, InfoNceConfig};
@@ -25,15 +25,28 @@ pub fn batch_loss<B: Backend>(
     model: &Encoder<B>,
     batch: &Batch,
     tokenizer: &TextTokenizer,
+    length_buckets: usize,
     loss: &InfoNceConfig,
     device: &B::Device,
 ) -> Result<Tensor<B, 1>> {
     let questions = tokenize(tokenizer, batch.pairs.iter().map(|p| p.question.as_str()))?;
     let answers = tokenize(tokenizer, batch.pairs.iter().map(|p| p.answer.as_str()))?;
-    let embed = |ids: &[Vec<u32>]| -> Result<Tensor<B, 2>> {
-        let input =
-            EncoderBatch::from_sequences(ids, model.config(), device).map_err(TrainError::model)?;
-        Ok(model.embed(&input))
+    ids_loss(model, &questions, &answers, length_buckets, loss, device)
+}
+
+/// The InfoNCE loss of tokenized questions against their answers (row i answers row i), each
+/// side embedded in `length_buckets` forward passes over sequences of similar length (1: one
+/// padded batch per side; see [`embed_bucketed`]).
+pub fn ids_loss<B: Backend>(
+    model: &Encoder<B>,
+    questions: &[Vec<u32>],
+    answers: &[Vec<u32>],
+    length_buckets: usize,
+    loss: &InfoNceConfig,
+    device: &B::Device,
+) -> Result<Tensor<B, 1>> {
+    let embed = |ids: &[Vec<u32>]| {
+        embed_bucketed(model, ids, length_buckets, device).map_err(TrainError::model)
     };
-    info_nce(embed(&questions)?, embed(&answers)?, loss)
+    info_nce(embed(questions)?, embed(answers)?, loss)
 }
