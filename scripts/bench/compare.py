@@ -64,6 +64,11 @@ def main():
     parser.add_argument("--steps", type=int, default=6, help="train: batches per timed pass")
     parser.add_argument("--repeats", type=int, default=2, help="timed passes per process")
     parser.add_argument("--length-buckets", type=int, default=4)
+    parser.add_argument(
+        "--only",
+        default="train_padded,train_bucketed,encode,search",
+        help="comma-separated benchmarks to run (the flex/ndarray step runs only with all)",
+    )
     args = parser.parse_args()
     if not args.hbt.exists():
         sys.exit(f"error: {args.hbt} not found; run `cargo build --release` first")
@@ -76,10 +81,15 @@ def main():
     torch = [py, TORCH_BENCH]
     common_torch = ["--threads", args.threads, "--repeats", args.repeats]
 
-    print("exporting inputs (the search embeddings need one full XQuAD-R encoding)", flush=True)
-    run([hbt, "bench", "eval", "--export", work / "search", "--repeats", 1,
-         "--json", out / "hbt-eval-full.json"], log)
-    run([hbt, "bench", "encode", "--flex-only", "--repeats", 1, "--export", work / "encode"], log)
+    only = [name for name in args.only.split(",") if name]
+    everything = set(only) == {"train_padded", "train_bucketed", "encode", "search"}
+    print("exporting inputs", flush=True)
+    if "search" in only:
+        # The search embeddings need one full XQuAD-R encoding.
+        run([hbt, "bench", "eval", "--export", work / "search", "--repeats", 1,
+             "--json", out / "hbt-eval-full.json"], log)
+    if "encode" in only:
+        run([hbt, "bench", "encode", "--flex-only", "--repeats", 1, "--export", work / "encode"], log)
 
     rounds = []
     for r in range(1, args.rounds + 1):
@@ -130,6 +140,8 @@ def main():
             "search": (hbt_search, torch_search),
         }
         for name, (h, t) in pairs.items():
+            if name not in only:
+                continue
             if r % 2 == 1:
                 res[name] = {"hbt": h(), "torch": t()}
             else:
@@ -137,18 +149,20 @@ def main():
                 res[name] = {"hbt": h(), "torch": t_result}
         rounds.append(res)
 
-    print("backends: flex vs ndarray", flush=True)
-    run([hbt, "bench", "train", "--backend", "flex,ndarray", "--steps", args.steps,
-         "--repeats", args.repeats, "--length-buckets", args.length_buckets,
-         "--json", out / "hbt-train-backends.json"], log)
-    run([hbt, "bench", "encode", "--repeats", args.repeats + 1,
-         "--json", out / "hbt-encode-backends.json"], log)
+    if everything:
+        print("backends: flex vs ndarray", flush=True)
+        run([hbt, "bench", "train", "--backend", "flex,ndarray", "--steps", args.steps,
+             "--repeats", args.repeats, "--length-buckets", args.length_buckets,
+             "--json", out / "hbt-train-backends.json"], log)
+        run([hbt, "bench", "encode", "--repeats", args.repeats + 1,
+             "--json", out / "hbt-encode-backends.json"], log)
 
-    summary = summarize(rounds, args)
-    summary["backends"] = {
-        "train": load(out / "hbt-train-backends.json"),
-        "encode": load(out / "hbt-encode-backends.json"),
-    }
+    summary = summarize(rounds, args, only)
+    if everything:
+        summary["backends"] = {
+            "train": load(out / "hbt-train-backends.json"),
+            "encode": load(out / "hbt-encode-backends.json"),
+        }
     summary["machine"] = {
         "cpu": cpu_name(),
         "cores": os.cpu_count(),
@@ -172,7 +186,7 @@ def cpu_name():
     return platform.processor()
 
 
-def summarize(rounds, args):
+def summarize(rounds, args, only):
     """Per benchmark: each side's median rate per round, and hbt / PyTorch per round."""
     def rate(name, side, res):
         r = res[name][side]
@@ -195,7 +209,7 @@ def summarize(rounds, args):
         "search": "searches/s",
     }
     out = {"settings": vars(args) | {"hbt": str(args.hbt), "out": str(args.out)}, "benchmarks": {}}
-    for name in units:
+    for name in [n for n in units if n in only]:
         hbt = [rate(name, "hbt", res) for res in rounds]
         torch = [rate(name, "torch", res) for res in rounds]
         entry = {
@@ -242,7 +256,7 @@ def markdown(summary):
     for name, e in summary["benchmarks"].items():
         lines.append(f"| {name} | {e['unit']} | {f(e['hbt'])} | {f(e['pytorch'])} | {f(e['ratio'], 2)} |")
     lines.append("")
-    for name in ("train_padded", "train_bucketed"):
+    for name in [n for n in ("train_padded", "train_bucketed") if n in summary["benchmarks"]]:
         e = summary["benchmarks"][name]
         lines.append(
             f"{name}: GFLOP/s hbt {e['hbt_gflops']['median']:.1f} (GEMM peak "
@@ -250,7 +264,9 @@ def markdown(summary):
             f"(GEMM peak {e['pytorch_gemm_peak']['median']:.0f}); peak RSS hbt "
             f"{e['hbt_peak_rss_mib']:.0f} MiB, PyTorch {e['pytorch_peak_rss_mib']:.0f} MiB"
         )
-    b = summary["backends"]
+    b = summary.get("backends")
+    if b is None:
+        return "\n".join(lines) + "\n"
     lines.append("")
     lines.append("flex vs ndarray (one process each):")
     for r in b["train"]["backends"]:

@@ -98,7 +98,7 @@ pub fn search(
         scores.clear();
         scores.resize((end - start) * np, 0.0);
         scorer.score_block(start..end, &mut scores)?;
-        for q in start..end {
+        let rank = |q: usize| -> Result<QueryRanking> {
             let row = &scores[(q - start) * np..(q - start + 1) * np];
             if row.iter().any(|s| s.is_nan()) {
                 return Err(EvalError::NotANumber {
@@ -106,10 +106,13 @@ pub fn search(
                     query: q,
                 });
             }
-            out.push(QueryRanking {
+            Ok(QueryRanking {
                 relevant_ranks: ranks_of(row, &relevant[q]),
                 top: top_k(row, options.top_k),
-            });
+            })
+        };
+        for ranking in rank_in_parallel(start..end, &rank) {
+            out.push(ranking?);
         }
         progress(&EvalEvent::BlockDone {
             label,
@@ -151,6 +154,34 @@ fn check_relevant(relevant: &[Vec<usize>], nq: usize, np: usize, label: &str) ->
 #[inline]
 fn before(a: f32, i: usize, b: f32, j: usize) -> bool {
     a > b || (a == b && i < j)
+}
+
+/// `rank(q)` for every query of `queries`, in query order, computed on up to as many threads
+/// as the process may use (each thread takes a contiguous share of the queries).
+fn rank_in_parallel<F>(queries: Range<usize>, rank: &F) -> Vec<Result<QueryRanking>>
+where
+    F: Fn(usize) -> Result<QueryRanking> + Sync,
+{
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(queries.len());
+    if threads <= 1 {
+        return queries.map(rank).collect();
+    }
+    let share = queries.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let lo = (queries.start + t * share).min(queries.end);
+                let hi = (lo + share).min(queries.end);
+                scope.spawn(move || (lo..hi).map(rank).collect::<Vec<_>>())
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
 }
 
 /// The 1-based rank of pool item `item` given the scores of the whole pool (see the module
