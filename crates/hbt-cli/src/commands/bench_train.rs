@@ -18,7 +18,7 @@
 use std::path::Path;
 use std::time::Instant;
 
-use anyhow::{ensure, Context, Result};
+use anyhow::{bail, ensure, Context, Result};
 use burn::optim::{GradientsParams, Optimizer};
 use burn::tensor::backend::AutodiffBackend;
 use burn::tensor::ElementConversion;
@@ -112,6 +112,13 @@ pub fn run(args: &BenchTrainArgs, locations: &Locations) -> Result<()> {
         !args.backend.is_empty(),
         "--backend needs at least one backend"
     );
+    if let Some(other) = args
+        .backend
+        .iter()
+        .find(|b| !["flex", "ndarray"].contains(&b.as_str()))
+    {
+        bail!("--backend {other}: expected flex or ndarray");
+    }
     let log = StageLog::start("bench", "loading xquad-r question-answer pairs");
     let pairs = super::bench::xquad_pairs(locations)?;
     let needed = args.steps * BATCH_PAIRS;
@@ -163,7 +170,7 @@ pub fn run(args: &BenchTrainArgs, locations: &Locations) -> Result<()> {
             "ndarray" => measure::<burn::backend::Autodiff<NdArrayBackend>>(
                 "ndarray", &config, &batches, args, &log,
             )?,
-            other => anyhow::bail!("--backend {other}: expected flex or ndarray"),
+            other => bail!("--backend {other}: expected flex or ndarray"),
         };
         results.push(finish(
             result,
