@@ -3,6 +3,18 @@
 mod common;
 
 use common::Scratch;
+use std::path::Path;
+
+/// Runs `hbt ARGS` with the real data folder and asserts success (stderr shown otherwise).
+fn bench_ok(scratch: &Scratch, data: &Path, args: &[&str]) -> std::process::Output {
+    let out = scratch.hbt_env(args, &[("HBT_DATA_DIR", data.to_str().unwrap())]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
 
 #[test]
 fn bench_encode_reports_both_backends() {
@@ -11,7 +23,9 @@ fn bench_encode_reports_both_backends() {
     };
     let scratch = Scratch::with_tiny_data();
     let json = scratch.path("bench.json");
-    let out = scratch.hbt_env(
+    let out = bench_ok(
+        &scratch,
+        &data,
         &[
             "bench",
             "encode",
@@ -22,12 +36,6 @@ fn bench_encode_reports_both_backends() {
             "--json",
             json.to_str().unwrap(),
         ],
-        &[("HBT_DATA_DIR", data.to_str().unwrap())],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
     );
     let table = String::from_utf8_lossy(&out.stdout);
     for needle in ["| flex |", "| ndarray |", "16 sentences", "flex / ndarray"] {
@@ -50,7 +58,9 @@ fn bench_train_reports_rates_and_exports_the_inputs() {
     let scratch = Scratch::with_tiny_data();
     let json = scratch.path("train.json");
     let export = scratch.path("export");
-    let out = scratch.hbt_env(
+    bench_ok(
+        &scratch,
+        &data,
         &[
             "bench",
             "train",
@@ -69,12 +79,6 @@ fn bench_train_reports_rates_and_exports_the_inputs() {
             "--json",
             json.to_str().unwrap(),
         ],
-        &[("HBT_DATA_DIR", data.to_str().unwrap())],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
     );
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
