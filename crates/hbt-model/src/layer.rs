@@ -76,7 +76,10 @@ fn parallel_gelu<B: Backend>(x: Tensor<B, 3>) -> Tensor<B, 3> {
         return gelu(x);
     }
     let half = batch / 2;
-    let (first, second) = (x.clone().slice([0..half]), x.slice([half..batch]));
+    let (first, second) = (
+        x.clone().narrow(0, 0, half),
+        x.narrow(0, half, batch - half),
+    );
     let (first, second) = std::thread::scope(|scope| {
         let other = scope.spawn(move || gelu(second));
         let mine = gelu(first);
