@@ -29,6 +29,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy
 import torch
 import transformers
 
@@ -51,6 +52,18 @@ def reset_peak_rss():
             f.write("5")
     except OSError:
         pass
+
+
+def timed(work, repeats):
+    """Runs `work` `repeats` times after resetting the peak memory; returns the seconds of each
+    run and the peak resident memory (MiB) over them."""
+    reset_peak_rss()
+    seconds = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        work()
+        seconds.append(time.perf_counter() - started)
+    return seconds, peak_rss_mib()
 
 
 def spread(values):
@@ -183,14 +196,11 @@ def bench_train(folder, args):
     for batch in warm:
         value = step(batch)
         first_loss = value if first_loss is None else first_loss
-    reset_peak_rss()
-    seconds = []
-    for _ in range(args.repeats):
-        started = time.perf_counter()
+    def one_pass():
         for batch in batches:
             step(batch)
-        seconds.append(time.perf_counter() - started)
-    peak = peak_rss_mib()
+
+    seconds, peak = timed(one_pass, args.repeats)
     config = model.config
     gflop = sum(
         3.0 * (q.flops(config) + a.flops(config) + 2.0 * q.rows * a.rows * config.hidden_size)
@@ -236,13 +246,7 @@ def bench_encode(folder, args):
         return torch.stack(out)
 
     embeddings = encode_all()
-    reset_peak_rss()
-    seconds = []
-    for _ in range(args.repeats):
-        started = time.perf_counter()
-        encode_all()
-        seconds.append(time.perf_counter() - started)
-    peak = peak_rss_mib()
+    seconds, peak = timed(encode_all, args.repeats)
     result = {
         "backend": "pytorch",
         "seconds": seconds,
@@ -253,16 +257,13 @@ def bench_encode(folder, args):
     }
     hbt_path = folder / "embeddings.f32"
     if hbt_path.exists():
-        hbt = torch.from_numpy(
-            __import__("numpy").fromfile(hbt_path, dtype="<f4").reshape(embeddings.shape)
-        )
+        hbt = load_matrix(hbt_path, *embeddings.shape)
         result["max_abs_diff_vs_hbt"] = float((hbt - embeddings).abs().max())
     return result
 
 
 def load_matrix(path, rows, dim):
-    import numpy
-
+    """A `rows x dim` f32 matrix from hbt's raw little-endian export."""
     return torch.from_numpy(numpy.fromfile(path, dtype="<f4").reshape(rows, dim).copy())
 
 
@@ -283,18 +284,13 @@ def bench_search(folder, args):
         return torch.cat(values), torch.cat(indices)
 
     search()
-    reset_peak_rss()
-    seconds = []
-    for _ in range(args.repeats):
-        started = time.perf_counter()
-        search()
-        seconds.append(time.perf_counter() - started)
+    seconds, peak = timed(search, args.repeats)
     return {
         "backend": "pytorch",
         "what": f"{spec['questions']} x {spec['pool']} x {spec['dim']} matmul + topk {top_k}, blocks of {block} queries",
         "seconds": seconds,
         "spread_s": spread(seconds),
-        "peak_rss_mib": peak_rss_mib(),
+        "peak_rss_mib": peak,
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
     }

@@ -10,15 +10,17 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{bail, ensure, Context, Result};
+use burn::tensor::backend::Backend;
 use hbt_data::lareqa::read_lareqa_dir;
 use hbt_data::squad::SentenceSource;
+use hbt_data::task::QaTask;
 use hbt_data::tokenize::TextTokenizer;
 use hbt_data::Lang;
 use hbt_model::backend::{FlexBackend, NdArrayBackend};
 use hbt_model::{encode, save_hf_dir, Encoder, EncoderConfig, ModelFamily, PoolingMode};
 use serde::Serialize;
 
-use super::bench_util::{cpus, write_json, Spread};
+use super::bench_util::{cpus, write_f32_le, write_json, Spread};
 
 use crate::cli::{BenchCommand, BenchEncodeArgs};
 use crate::datasets::{self, SourceKind};
@@ -111,16 +113,8 @@ fn bench_encode(args: &BenchEncodeArgs, locations: &Locations) -> Result<()> {
     let config = encoder_config(&tokenizer);
 
     let mut backends = Vec::new();
-    log.note("flex: initialising the encoder");
-    let flex = Encoder::<FlexBackend>::init(&config, args.seed, &Default::default())?;
-    let (flex_result, flex_embeddings) = measure("flex", args, tokens, &log, || {
-        Ok(encode(
-            &flex,
-            &sequences,
-            args.batch_size,
-            &Default::default(),
-        )?)
-    })?;
+    let (flex, flex_result, flex_embeddings) =
+        measure_backend::<FlexBackend>("flex", &config, &sequences, args, tokens, &log)?;
     backends.push(flex_result);
     if let Some(dir) = &args.export {
         export(
@@ -135,16 +129,8 @@ fn bench_encode(args: &BenchEncodeArgs, locations: &Locations) -> Result<()> {
     }
     let mut ndarray_embeddings = None;
     if !args.flex_only {
-        log.note("ndarray: initialising the encoder");
-        let ndarray = Encoder::<NdArrayBackend>::init(&config, args.seed, &Default::default())?;
-        let (result, embeddings) = measure("ndarray", args, tokens, &log, || {
-            Ok(encode(
-                &ndarray,
-                &sequences,
-                args.batch_size,
-                &Default::default(),
-            )?)
-        })?;
+        let (_, result, embeddings) =
+            measure_backend::<NdArrayBackend>("ndarray", &config, &sequences, args, tokens, &log)?;
         backends.push(result);
         ndarray_embeddings = Some(embeddings);
     }
@@ -183,12 +169,18 @@ fn bench_encode(args: &BenchEncodeArgs, locations: &Locations) -> Result<()> {
     Ok(())
 }
 
-/// Every XQuAD-R question with the text of its answer sentence, language by language.
-pub(crate) fn xquad_pairs(locations: &Locations) -> Result<Vec<(String, String)>> {
+/// XQuAD-R as a question-answer task (all 11 languages, shipped sentences).
+pub(crate) fn xquad_task(locations: &Locations) -> Result<QaTask> {
     let (task, _) = load_eval_task(DATASET, SentenceSource::ShippedOrSplitter, locations)?;
     let EvalTask::Qa(task) = task else {
         bail!("dataset `{DATASET}` is not a question-answer task")
     };
+    Ok(task)
+}
+
+/// Every XQuAD-R question with the text of its answer sentence, language by language.
+pub(crate) fn xquad_pairs(locations: &Locations) -> Result<Vec<(String, String)>> {
+    let task = xquad_task(locations)?;
     let mut pairs = Vec::new();
     for (lang, pool) in &task.pools {
         for question in &pool.questions {
@@ -215,12 +207,7 @@ fn export(
         "sequences": sequences, "batch_size": batch_size, "pad_token_id": tokenizer.pad_id(),
     });
     write_json(&dir.join("sequences.json"), &json)?;
-    let bytes: Vec<u8> = embeddings
-        .iter()
-        .flatten()
-        .flat_map(|v| v.to_le_bytes())
-        .collect();
-    crate::run_dir::write_atomic(&dir.join("embeddings.f32"), &bytes)
+    write_f32_le(&dir.join("embeddings.f32"), embeddings.iter().flatten())
 }
 
 /// The English candidate sentences of XQuAD-R, in file order.
@@ -255,6 +242,25 @@ pub(crate) fn encoder_config(tokenizer: &TextTokenizer) -> EncoderConfig {
     config.pad_token_id = pad_id;
     config.pooling = PoolingMode::Mean;
     config
+}
+
+/// Initialises the encoder on backend `B` from the seed and measures encoding all
+/// `sequences` with it; returns the encoder, the timings and the embeddings.
+fn measure_backend<B: Backend>(
+    name: &'static str,
+    config: &EncoderConfig,
+    sequences: &[Vec<u32>],
+    args: &BenchEncodeArgs,
+    tokens: usize,
+    log: &StageLog,
+) -> Result<(Encoder<B>, BackendResult, Vec<Vec<f32>>)> {
+    log.note(&format!("{name}: initialising the encoder"));
+    let device = B::Device::default();
+    let model = Encoder::<B>::init(config, args.seed, &device)?;
+    let (result, embeddings) = measure(name, args, tokens, log, || {
+        Ok(encode(&model, sequences, args.batch_size, &device)?)
+    })?;
+    Ok((model, result, embeddings))
 }
 
 /// Runs `pass` once untimed, then `args.repeats` timed times; returns the timings and the

@@ -18,9 +18,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
 
-use anyhow::{bail, ensure, Context, Result};
+use anyhow::{ensure, Context, Result};
 use burn::tensor::{Tensor, TensorData};
-use hbt_data::squad::SentenceSource;
 use hbt_data::task::QaTask;
 use hbt_data::tokenize::TextTokenizer;
 use hbt_eval::{
@@ -31,12 +30,11 @@ use hbt_model::backend::FlexBackend;
 use hbt_model::Encoder;
 use serde::Serialize;
 
-use super::bench::encoder_config;
-use super::bench_util::{peak_rss_mib, reset_peak_rss, write_json, Spread};
+use super::bench::{encoder_config, xquad_task};
+use super::bench_util::{peak_rss_mib, reset_peak_rss, write_f32_le, write_json, Spread};
 use crate::cli::BenchEvalArgs;
 use crate::locations::Locations;
 use crate::progress::StageLog;
-use crate::stages::data::{load_eval_task, EvalTask};
 use crate::stages::eval::{EvalSettings, Ranker};
 
 type B = FlexBackend;
@@ -79,10 +77,7 @@ impl Phase {
 /// Runs the benchmark.
 pub fn run(args: &BenchEvalArgs, locations: &Locations) -> Result<()> {
     let log = StageLog::start("bench", "loading xquad-r");
-    let (task, _) = load_eval_task("xquad-r", SentenceSource::ShippedOrSplitter, locations)?;
-    let EvalTask::Qa(task) = task else {
-        bail!("xquad-r is not a QA task")
-    };
+    let task = xquad_task(locations)?;
     let device = Default::default();
     let mut phases = Vec::new();
     let embeddings = match &args.embeddings {
@@ -264,12 +259,7 @@ fn export_embeddings(dir: &Path, embeddings: &QaEmbeddings, block: usize) -> Res
     let questions = Embeddings::concat(embeddings.questions.values())?;
     let pool = Embeddings::concat(embeddings.candidates.values())?;
     for (name, matrix) in [("questions.f32", &questions), ("pool.f32", &pool)] {
-        let bytes: Vec<u8> = matrix
-            .as_slice()
-            .iter()
-            .flat_map(|v| v.to_le_bytes())
-            .collect();
-        crate::run_dir::write_atomic(&dir.join(name), &bytes)?;
+        write_f32_le(&dir.join(name), matrix.as_slice())?;
     }
     let sizes = |m: &BTreeMap<hbt_data::Lang, Embeddings>| -> BTreeMap<String, usize> {
         m.iter()

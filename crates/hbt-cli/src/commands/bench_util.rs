@@ -96,6 +96,14 @@ pub fn gemm_peak_gflops<B: Backend>(n: usize, repeats: usize, device: &B::Device
     2.0 * (n as f64).powi(3) / best / 1e9
 }
 
+/// Writes `values` as raw little-endian f32 (temp file + rename), the format the PyTorch
+/// reference reads with `numpy.fromfile(path, "<f4")`.
+pub fn write_f32_le<'a>(path: &Path, values: impl IntoIterator<Item = &'a f32>) -> Result<()> {
+    let bytes: Vec<u8> = values.into_iter().flat_map(|v| v.to_le_bytes()).collect();
+    crate::run_dir::write_atomic(path, &bytes)
+        .with_context(|| format!("writing {}", path.display()))
+}
+
 /// Writes `value` as pretty JSON to `path` (temp file + rename).
 pub fn write_json(path: &Path, value: &impl Serialize) -> Result<()> {
     let text = serde_json::to_string_pretty(value)? + "\n";
