@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use hbt_schema::{BackendKind, Lang, PoolingMode};
 
 /// hbt: train and evaluate multilingual dense retrievers with hybrid batch training.
 #[derive(Debug, Parser)]
@@ -10,7 +11,7 @@ use clap::{Args, Parser, Subcommand};
 pub struct Cli {
     /// Where to find the data.
     #[command(flatten)]
-    pub locations: Locations,
+    pub locations: LocationFlags,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -27,7 +28,7 @@ Examples:
 
 /// Folders hbt reads and writes. Each flag beats its environment variable.
 #[derive(Debug, Args)]
-pub struct Locations {
+pub struct LocationFlags {
     /// Data folder holding xquad-r/, mlqa-r/ ... [env: HBT_DATA_DIR; default: ./datasets]
     #[arg(long, global = true, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
@@ -152,7 +153,7 @@ pub struct EvalArgs {
     pub trec_depth: usize,
     /// Compute backend: flex, ndarray or cuda.
     #[arg(long, default_value = "flex")]
-    pub backend: String,
+    pub backend: BackendKind,
     /// Sequences per encoding batch.
     #[arg(long, default_value_t = 128, value_parser = positive())]
     pub batch_size: usize,
@@ -161,10 +162,10 @@ pub struct EvalArgs {
     pub max_len: Option<usize>,
     /// Pooling when config.json does not name one (hbt exports do): cls, mean or pooler.
     #[arg(long, default_value = "cls")]
-    pub pooling: String,
+    pub pooling: PoolingMode,
     /// Languages seen in training, to mark the others zero-shot.
     #[arg(long, value_delimiter = ',', value_name = "XX,YY")]
-    pub train_languages: Vec<String>,
+    pub train_languages: Vec<Lang>,
     /// Encode candidates as sentence plus paragraph.
     #[arg(long)]
     pub candidate_context: bool,
@@ -199,7 +200,7 @@ pub enum DataCommand {
         dataset: String,
         /// Only groups that exist in this language.
         #[arg(long)]
-        lang: Option<String>,
+        lang: Option<Lang>,
         /// How many groups to show.
         #[arg(long, default_value_t = 3)]
         limit: usize,
@@ -244,7 +245,7 @@ Examples:
 pub struct BenchTrainArgs {
     /// Backends to measure, in order (flex, ndarray).
     #[arg(long, value_delimiter = ',', default_value = "flex,ndarray")]
-    pub backend: Vec<String>,
+    pub backend: Vec<BackendKind>,
     /// Distinct batches per timed pass.
     #[arg(long, default_value_t = 8, value_parser = positive())]
     pub steps: usize,

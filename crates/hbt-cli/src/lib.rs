@@ -1,25 +1,21 @@
-//! The `hbt` command line as a library: argument types, experiment files, and the drivers
-//! that run each command over the library crates. Only this crate prints.
+//! The `hbt` command line: argument parsing, progress display and output formatting over the
+//! library crates. Each command turns its arguments into a library call (`hbt_pipeline`,
+//! `hbt_report`, `hbt_bench`, `hbt_data`) and prints the result; no pipeline logic lives here.
 
 pub mod cli;
-pub mod commands;
-pub mod config;
-pub mod datasets;
-pub mod locations;
-pub mod manifest;
-pub mod progress;
-pub mod run_dir;
-pub mod stages;
+mod commands;
+mod progress;
 
 use anyhow::Result;
+use hbt_pipeline::experiment::Stages;
+use hbt_pipeline::Locations;
 
 use cli::{Cli, Command};
-use commands::experiment::Stages;
-use locations::Locations;
 
 /// Runs one parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
-    let locations = Locations::resolve(&cli.locations);
+    let flags = cli.locations;
+    let locations = Locations::resolve(flags.data_dir, flags.results_dir, flags.offline);
     match cli.command {
         Command::Experiment(args) => commands::experiment::run(&args, &locations, Stages::All),
         Command::Train(args) => commands::experiment::run(&args, &locations, Stages::Train),

@@ -181,3 +181,67 @@ fn sweep_over_an_unknown_setting() {
         "sweep.train.alpah",
     );
 }
+
+/// Every enum-valued key refuses an unknown value with one line naming the file, the key and
+/// the allowed values (serde reads the libraries' own enums; nothing falls back silently).
+#[test]
+fn unknown_values_of_every_enum_valued_key() {
+    let cases = [
+        ("seed = 3\n", "seed = 3\nbackend = \"tpu\"\n", "key `backend`: unknown variant `tpu`, expected one of `flex`, `ndarray`, `cuda`"),
+        ("[train]\n", "[train]\nlanguage_weighting = \"even\"\n", "key `train.language_weighting`: unknown variant `even`, expected `proportional` or `uniform`"),
+        ("[model]\n", "[model]\npooling = \"max\"\n", "key `model.pooling`: unknown variant `max`, expected one of `cls`, `mean`, `pooler`"),
+        ("[model]\n", "[model]\nfamily = \"gpt\"\n", "key `model.family`: unknown variant `gpt`, expected `bert` or `xlm-roberta`"),
+        ("[data]\n", "[data]\nsentences = \"nltk\"\n", "key `data.sentences`: unknown variant `nltk`, expected `shipped` or `splitter`"),
+        ("[data]\n", "[data]\ntrain_languages = [\"en\", \"xx\"]\n", "key `data.train_languages[1]`: unknown language `xx`"),
+        ("[model]\n", "[eval]\nreferences = [\"bm25\", \"random\"]\n[model]\n", "key `eval.references[1]`: unknown variant `random`, expected `bm25` or `untrained`"),
+    ];
+    for (anchor, replacement, culprit) in cases {
+        let text = tiny_experiment("").replacen(anchor, replacement, 1);
+        assert!(
+            text.contains(replacement),
+            "{anchor:?} not in the tiny experiment"
+        );
+        refuses(&text, &format!("bad.toml: {culprit}"));
+    }
+    // The tiny experiment sets a strategy itself: replace it.
+    refuses(
+        &tiny_experiment("[train]\nstrategy = \"hybird\""),
+        "bad.toml: key `train.strategy`: unknown variant `hybird`, expected one of `mono`, `mixed`, `cross`, `hybrid`",
+    );
+}
+
+/// Enum-valued flags are parsed into the same enums: an unknown value names the flag and the
+/// allowed values.
+#[test]
+fn unknown_values_of_enum_valued_flags() {
+    let scratch = Scratch::with_tiny_data();
+    let eval = |flag: &str, value: &str| {
+        scratch.hbt(&[
+            "eval",
+            "--checkpoint",
+            "bm25",
+            "--task",
+            "tiny-eval",
+            flag,
+            value,
+        ])
+    };
+    let cases = [
+        (
+            eval("--backend", "tpu"),
+            "unknown backend `tpu` (expected one of: flex, ndarray, cuda)",
+        ),
+        (
+            eval("--pooling", "max"),
+            "unknown pooling `max` (expected one of: cls, mean, pooler)",
+        ),
+        (eval("--train-languages", "en,xx"), "unknown language `xx`"),
+        (
+            scratch.hbt(&["bench", "train", "--backend", "flex,tpu"]),
+            "unknown backend `tpu`",
+        ),
+    ];
+    for (out, culprit) in cases {
+        assert_one_line_error(&out, culprit);
+    }
+}

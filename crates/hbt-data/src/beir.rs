@@ -32,7 +32,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::error::{DataError, Result};
-use crate::lang::Lang;
+use crate::Lang;
 
 /// A corpus document.
 #[derive(Debug, Clone, PartialEq)]

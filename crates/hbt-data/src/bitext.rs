@@ -32,7 +32,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{DataError, Result};
 use crate::groups::TranslationPair;
-use crate::lang::Lang;
+use crate::Lang;
 
 /// The pairs read from one bitext source, and how many lines were skipped.
 #[derive(Debug, Clone, PartialEq)]

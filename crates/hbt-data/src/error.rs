@@ -41,11 +41,8 @@ pub enum DataError {
         what: String,
     },
     /// A language code that hbt does not know.
-    #[error("unknown language `{code}` (expected an ISO 639-1 code such as en, de or zh)")]
-    UnknownLanguage {
-        /// The code as given.
-        code: String,
-    },
+    #[error(transparent)]
+    UnknownLanguage(#[from] hbt_schema::UnknownLanguage),
     /// A dataset name or setting that cannot be used as asked.
     #[error("{0}")]
     Invalid(String),

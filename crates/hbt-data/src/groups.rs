@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::lang::Lang;
+use crate::Lang;
 
 /// One language's member of a parallel group: the question, its answer passage and,
 /// optionally, the paragraph the answer comes from.

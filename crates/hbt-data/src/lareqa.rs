@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{DataError, Result};
 use crate::groups::{GroupMember, ParallelGroup};
-use crate::lang::Lang;
 use crate::squad::{read_squad_file, SentenceSource, SquadFile};
 use crate::task::QaTask;
+use crate::Lang;
 
 /// A LAReQA-layout dataset read from its folder.
 #[derive(Debug, Clone)]

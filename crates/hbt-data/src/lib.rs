@@ -9,7 +9,6 @@ pub mod bitext;
 pub mod error;
 pub mod fetch;
 pub mod groups;
-pub mod lang;
 pub mod lareqa;
 pub mod qa_rows;
 pub mod split;
@@ -21,4 +20,4 @@ pub mod tokenize;
 
 pub use error::{DataError, Result};
 pub use groups::{GroupMember, ParallelGroup, TranslationPair};
-pub use lang::Lang;
+pub use hbt_schema::lang::{Lang, UnknownLanguage};

@@ -9,7 +9,7 @@ use polars::prelude::*;
 
 use crate::error::{DataError, Result};
 use crate::groups::{GroupMember, ParallelGroup};
-use crate::lang::Lang;
+use crate::Lang;
 
 const REQUIRED: [&str; 4] = ["group_id", "lang", "question", "answer"];
 

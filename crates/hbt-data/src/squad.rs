@@ -6,18 +6,10 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::error::{DataError, Result};
-use crate::lang::Lang;
 use crate::splitter::split_sentences;
+use crate::Lang;
 
-/// Where the sentence boundaries of a paragraph come from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum SentenceSource {
-    /// LAReQA's shipped `sentences` / `sentence_breaks` when present, else the splitter.
-    #[default]
-    ShippedOrSplitter,
-    /// Always the built-in Unicode sentence splitter (ignores shipped breaks).
-    Splitter,
-}
+pub use hbt_schema::SentenceSource;
 
 #[derive(Deserialize)]
 struct RawFile {

@@ -1,13 +1,10 @@
 //! Statistics of a dataset: questions and candidates per language, and how many languages
 //! each parallel group covers.
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 
-use crate::groups::ParallelGroup;
-use crate::lang::Lang;
 use crate::lareqa::LareqaDataset;
+use crate::Lang;
 
 /// Counts for one language of a QA dataset.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -22,36 +19,7 @@ pub struct LanguageStats {
     pub paragraphs: usize,
 }
 
-/// How parallel groups are spread over languages.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
-pub struct GroupSummary {
-    /// Number of groups.
-    pub groups: usize,
-    /// Number of groups covering exactly N languages, keyed by N.
-    pub by_language_count: BTreeMap<usize, usize>,
-    /// Number of groups that exist in each language.
-    pub per_language: BTreeMap<Lang, usize>,
-}
-
-impl GroupSummary {
-    /// Summarises a set of groups.
-    pub fn of(groups: &[ParallelGroup]) -> GroupSummary {
-        let mut summary = GroupSummary {
-            groups: groups.len(),
-            ..Default::default()
-        };
-        for group in groups {
-            *summary
-                .by_language_count
-                .entry(group.members.len())
-                .or_default() += 1;
-            for lang in group.languages() {
-                *summary.per_language.entry(lang).or_default() += 1;
-            }
-        }
-        summary
-    }
-}
+pub use hbt_schema::GroupSummary;
 
 /// Statistics of a LAReQA-layout dataset.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -80,7 +48,7 @@ impl DatasetStats {
         DatasetStats {
             name: dataset.name.clone(),
             languages,
-            groups: GroupSummary::of(&dataset.groups()),
+            groups: GroupSummary::of(dataset.groups().iter().map(|g| g.languages())),
         }
     }
 }

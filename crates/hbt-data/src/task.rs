@@ -2,8 +2,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::lang::Lang;
 use crate::squad::SquadFile;
+use crate::Lang;
 
 /// Identity of a candidate sentence: its language, paragraph and sentence index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -12,9 +12,9 @@ use crate::error::{EvalError, Result};
 use crate::metrics::{MetricsSum, QueryMetrics};
 use crate::progress::Progress;
 use crate::rows::{PerQueryRow, Setting};
-use crate::schema::{BitextKind, BitextMetrics};
 use crate::search::{search, Scorer, SearchOptions};
 use crate::trec::{TrecQuery, TrecRun};
+use hbt_schema::metrics::{BitextKind, BitextMetrics};
 
 /// Everything a bitext evaluation produces.
 #[derive(Debug, Clone, PartialEq)]

@@ -3,6 +3,7 @@
 use burn::tensor::{backend::Backend, Tensor};
 
 use crate::error::{EvalError, Result};
+use hbt_model::l2_normalize_row;
 
 /// A row-major matrix of embeddings, `rows × dim`, on the host.
 #[derive(Debug, Clone, PartialEq)]
@@ -95,12 +96,7 @@ impl Embeddings {
     /// A copy with every row scaled to unit L2 norm (zero rows stay zero), for cosine scores.
     pub fn normalized(&self) -> Embeddings {
         let mut data = self.data.clone();
-        for row in data.chunks_mut(self.dim) {
-            let norm = row.iter().map(|x| x * x).sum::<f32>().sqrt();
-            if norm > 0.0 {
-                row.iter_mut().for_each(|x| *x /= norm);
-            }
-        }
+        data.chunks_mut(self.dim.max(1)).for_each(l2_normalize_row);
         Embeddings { data, ..*self }
     }
 

@@ -11,8 +11,8 @@
 //!    ([`DenseScorer`], [`Bm25Scorer`]);
 //! 2. each returns its `metrics.json` task object, per-query rows and (with
 //!    `SearchOptions::top_k` > 0) TREC runs;
-//! 3. [`write_metrics_json`] ([`MetricsFile`]), [`write_per_query`] and [`write_trec`] write
-//!    the run folder's files atomically.
+//! 3. [`hbt_schema::MetricsFile::write`], [`write_per_query`] and [`write_trec`] write the run
+//!    folder's files atomically.
 //!
 //! ```ignore
 //! // Embed every language's questions and candidates once (rows in task order).
@@ -25,7 +25,7 @@
 //! let options = SearchOptions { block_size: 256, top_k: if trec { 100 } else { 0 } };
 //! let qa = evaluate_qa(&task, &scoring, &train_languages, &options, &mut |event| show(event))?;
 //! let file = MetricsFile::new(ModelKind::Trained, &train_languages, vec![TaskMetrics::Qa(qa.metrics)]);
-//! write_metrics_json(&run_dir.join(METRICS_FILE), &file)?;
+//! file.write(&run_dir.join(METRICS_FILE))?;
 //! write_per_query(&run_dir.join(PER_QUERY_FILE), &qa.rows)?;
 //! write_trec(&run_dir, &qa.runs, "hbt")?;
 //! ```
@@ -49,7 +49,6 @@ pub mod qa;
 pub mod qa_scoring;
 pub mod retrieval;
 pub mod rows;
-pub mod schema;
 pub mod search;
 pub mod tokenize;
 pub mod trec;
@@ -59,11 +58,8 @@ pub use bm25::{Bm25Index, Bm25Params, Bm25Scorer};
 pub use dense::DenseScorer;
 pub use embeddings::Embeddings;
 pub use error::{EvalError, Result};
-pub use metrics::{Metrics, MetricsSum, QueryMetrics};
-pub use output::{
-    read_metrics_json, read_per_query, write_metrics_json, write_per_query, write_trec,
-    METRICS_FILE, PER_QUERY_FILE, TREC_DIR,
-};
+pub use metrics::{MetricsSum, QueryMetrics};
+pub use output::{read_per_query, write_per_query, write_trec, PER_QUERY_FILE, TREC_DIR};
 pub use progress::{EvalEvent, Progress};
 pub use qa::{evaluate_qa, QaEvaluation};
 pub use qa_scoring::{Bm25Qa, DenseQa, QaEmbeddings, QaScoring};
@@ -71,7 +67,6 @@ pub use retrieval::{
     bm25_retrieval_scorer, document_text, evaluate_retrieval, RetrievalEvaluation,
 };
 pub use rows::{PerQueryRow, Setting};
-pub use schema::{MetricsFile, ModelKind, TaskMetrics};
 pub use search::{search, Hit, QueryRanking, Scorer, SearchOptions};
 pub use trec::{TrecQuery, TrecRun};
 

@@ -17,7 +17,7 @@
 //! [`QueryMetrics::from_ranks`] returns `None` for them, and [`MetricsSum`] counts them apart
 //! ([`MetricsSum::empty_queries`]) without letting them into any mean or into `queries`.
 
-use serde::{Deserialize, Serialize};
+use hbt_schema::Measures;
 
 use crate::error::{EvalError, Result};
 
@@ -125,51 +125,6 @@ pub fn ndcg_at_k(ranked: &[(u32, f64)], ideal: &[f64], k: u32) -> f64 {
     }
 }
 
-/// Mean metrics over a set of queries (the `M` object of `metrics.json`).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Metrics {
-    /// Number of queries averaged (for a mean over languages or pairs: their sum).
-    pub queries: usize,
-    /// Mean average precision.
-    pub map: f64,
-    /// Mean reciprocal rank at 10.
-    pub mrr_at_10: f64,
-    /// Mean recall@1.
-    pub recall_at_1: f64,
-    /// Mean recall@5.
-    pub recall_at_5: f64,
-    /// Mean recall@10.
-    pub recall_at_10: f64,
-    /// Mean recall@100.
-    pub recall_at_100: f64,
-    /// Mean nDCG@10.
-    pub ndcg_at_10: f64,
-}
-
-impl Metrics {
-    /// The unweighted mean of several means (one per language or pair); `queries` is their
-    /// sum. `None` for an empty list.
-    pub fn mean_of<'a>(items: impl IntoIterator<Item = &'a Metrics>) -> Option<Metrics> {
-        let items: Vec<&Metrics> = items.into_iter().collect();
-        if items.is_empty() {
-            return None;
-        }
-        let n = items.len() as f64;
-        let mean = |f: fn(&Metrics) -> f64| items.iter().map(|m| f(m)).sum::<f64>() / n;
-        Some(Metrics {
-            queries: items.iter().map(|m| m.queries).sum(),
-            map: mean(|m| m.map),
-            mrr_at_10: mean(|m| m.mrr_at_10),
-            recall_at_1: mean(|m| m.recall_at_1),
-            recall_at_5: mean(|m| m.recall_at_5),
-            recall_at_10: mean(|m| m.recall_at_10),
-            recall_at_100: mean(|m| m.recall_at_100),
-            ndcg_at_10: mean(|m| m.ndcg_at_10),
-        })
-    }
-}
-
 /// Running sums of query metrics, in query order (deterministic).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MetricsSum {
@@ -211,14 +166,14 @@ impl MetricsSum {
     }
 
     /// The means, or `None` when no query with relevant items was added.
-    pub fn mean(&self) -> Option<Metrics> {
+    pub fn mean(&self) -> Option<Measures> {
         if self.queries == 0 {
             return None;
         }
         let n = self.queries as f64;
         let [map, mrr_at_10, recall_at_1, recall_at_5, recall_at_10, recall_at_100, ndcg_at_10] =
             self.sums.map(|s| s / n);
-        Some(Metrics {
+        Some(Measures {
             queries: self.queries,
             map,
             mrr_at_10,
@@ -388,7 +343,7 @@ mod tests {
 
     #[test]
     fn means_of_languages_are_unweighted() {
-        let a = Metrics {
+        let a = Measures {
             queries: 1,
             map: 1.0,
             mrr_at_10: 1.0,
@@ -398,14 +353,14 @@ mod tests {
             recall_at_100: 1.0,
             ndcg_at_10: 1.0,
         };
-        let b = Metrics {
+        let b = Measures {
             queries: 3,
             map: 0.0,
             ..a
         };
-        let mean = Metrics::mean_of([&a, &b]).unwrap();
+        let mean = Measures::mean_of([&a, &b]).unwrap();
         assert_eq!((mean.queries, mean.map, mean.ndcg_at_10), (4, 0.5, 1.0));
-        assert_eq!(Metrics::mean_of([]), None);
+        assert_eq!(Measures::mean_of([]), None);
     }
 
     #[test]

@@ -1,23 +1,19 @@
-//! Results files: `metrics.json`, `per_query.parquet` and `trec/`. Every file is written to a
-//! temporary file in its own folder and renamed into place, so a failure never leaves a
-//! half-written result.
+//! Results files of an evaluation that need polars or stream: `per_query.parquet` and `trec/`
+//! (`metrics.json` is [`hbt_schema::MetricsFile`]). Every file is written atomically.
 
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
 use crate::error::{EvalError, Result};
 use crate::rows::{PerQueryRow, Setting};
-use crate::schema::{MetricsFile, SCHEMA_VERSION};
 use crate::trec::TrecRun;
 
 /// The file names of a run folder.
-pub const METRICS_FILE: &str = "metrics.json";
-/// See [`METRICS_FILE`].
 pub const PER_QUERY_FILE: &str = "per_query.parquet";
-/// See [`METRICS_FILE`].
+/// See [`PER_QUERY_FILE`].
 pub const TREC_DIR: &str = "trec";
 
 /// The string columns of `per_query.parquet`, in order.
@@ -27,70 +23,13 @@ const FLOAT_COLUMNS: [&str; 5] = ["ap", "rr", "rr_at_10", "recall_at_10", "ndcg_
 /// The last column.
 const RANKS_COLUMN: &str = "relevant_ranks";
 
-/// Writes `path` through a temporary file in the same folder, renamed into place when
-/// `write` succeeded.
-pub fn write_atomic(
+/// Writes `path` atomically through [`hbt_schema::file::write_atomic_with`].
+fn write_atomic(
     path: &Path,
-    write: impl FnOnce(&mut BufWriter<&File>) -> std::result::Result<(), String>,
+    write: impl FnOnce(&mut dyn Write) -> std::result::Result<(), String>,
 ) -> Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let temp = tempfile::Builder::new()
-        .prefix(".hbt-")
-        .suffix(".partial")
-        .tempfile_in(dir)
-        .map_err(|e| EvalError::io(dir, format!("cannot create a temporary file: {e}")))?;
-    {
-        let mut out = BufWriter::new(temp.as_file());
-        write(&mut out).map_err(|e| EvalError::io(path, e))?;
-        out.flush().map_err(|e| EvalError::io(path, e))?;
-    }
-    temp.as_file()
-        .sync_all()
-        .map_err(|e| EvalError::io(path, e))?;
-    temp.persist(path)
-        .map_err(|e| EvalError::io(path, e.error))?;
-    Ok(())
-}
-
-/// Writes `metrics.json` (pretty-printed, newline at the end); an error when the schema
-/// version is not [`SCHEMA_VERSION`].
-pub fn write_metrics_json(path: &Path, metrics: &MetricsFile) -> Result<()> {
-    if metrics.schema_version != SCHEMA_VERSION {
-        return Err(EvalError::Invalid(format!(
-            "{}: schema_version {} is not the current {SCHEMA_VERSION}",
-            path.display(),
-            metrics.schema_version
-        )));
-    }
-    let mut text = serde_json::to_string_pretty(metrics).map_err(|e| EvalError::format(path, e))?;
-    text.push('\n');
-    write_atomic(path, |out| {
-        out.write_all(text.as_bytes()).map_err(|e| e.to_string())
-    })
-}
-
-/// Reads a `metrics.json`; errors name the file and what is wrong (including a schema
-/// version other than [`SCHEMA_VERSION`]).
-pub fn read_metrics_json(path: &Path) -> Result<MetricsFile> {
-    let text = std::fs::read_to_string(path).map_err(|e| EvalError::io(path, e))?;
-    let value: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| EvalError::format(path, e))?;
-    match value.get("schema_version").and_then(|v| v.as_u64()) {
-        Some(v) if v == u64::from(SCHEMA_VERSION) => {}
-        other => {
-            return Err(EvalError::format(
-                path,
-                format!(
-                    "schema_version is {}, this build reads {SCHEMA_VERSION}",
-                    other.map_or("missing".to_string(), |v| v.to_string())
-                ),
-            ))
-        }
-    }
-    serde_json::from_value(value).map_err(|e| EvalError::format(path, e))
+    hbt_schema::file::write_atomic_with(path, |out| write(out).map_err(std::io::Error::other))
+        .map_err(|e| EvalError::io(path, e))
 }
 
 /// The rows as a polars frame with the columns of the results contract.

@@ -22,16 +22,17 @@ use hbt_data::task::QaTask;
 use hbt_data::Lang;
 
 use crate::error::{EvalError, Result};
-use crate::metrics::{mean_median, Metrics, MetricsSum, QueryMetrics};
+use crate::metrics::{mean_median, MetricsSum, QueryMetrics};
 use crate::progress::Progress;
 use crate::qa_scoring::QaScoring;
 use crate::rows::{PerQueryRow, Setting, ALL_LANGUAGES};
-use crate::schema::{
+use crate::search::{search, QueryRanking, SearchOptions};
+use crate::trec::{TrecQuery, TrecRun};
+use hbt_schema::metrics::{
     CrossMetrics, LanguageShare, MonoMetrics, MultiMetrics, QaKind, QaMetrics, RankDistance,
     RankDistanceStats,
 };
-use crate::search::{search, QueryRanking, SearchOptions};
-use crate::trec::{TrecQuery, TrecRun};
+use hbt_schema::Measures;
 
 /// The cut-off of the same-language share.
 const SHARE_DEPTH: usize = 10;
@@ -139,11 +140,11 @@ pub fn evaluate_qa(
     )?;
 
     let (mono_per, mono_mean) = per_language_means(task, &mono)?;
-    let pairs: BTreeMap<String, Metrics> = cross
+    let pairs: BTreeMap<String, Measures> = cross
         .iter()
         .filter_map(|((x, y), s)| Some((format!("{x}-{y}"), s.mean()?)))
         .collect();
-    let cross = Metrics::mean_of(pairs.values()).map(|mean| CrossMetrics { mean, pairs });
+    let cross = Measures::mean_of(pairs.values()).map(|mean| CrossMetrics { mean, pairs });
     let zero_shot_languages = langs
         .iter()
         .copied()
@@ -305,12 +306,12 @@ fn evaluate_multi(
 fn per_language_means(
     task: &QaTask,
     sums: &BTreeMap<Lang, MetricsSum>,
-) -> Result<(BTreeMap<Lang, Metrics>, Metrics)> {
-    let per_language: BTreeMap<Lang, Metrics> = sums
+) -> Result<(BTreeMap<Lang, Measures>, Measures)> {
+    let per_language: BTreeMap<Lang, Measures> = sums
         .iter()
         .filter_map(|(l, s)| Some((*l, s.mean()?)))
         .collect();
-    let mean = Metrics::mean_of(per_language.values())
+    let mean = Measures::mean_of(per_language.values())
         .ok_or_else(|| EvalError::Invalid(format!("{}: the task has no questions", task.name)))?;
     Ok((per_language, mean))
 }

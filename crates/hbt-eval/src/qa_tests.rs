@@ -19,14 +19,12 @@ use hbt_data::Lang;
 
 use crate::bm25::Bm25Params;
 use crate::embeddings::Embeddings;
-use crate::output::{
-    read_metrics_json, read_per_query, write_metrics_json, write_per_query, write_trec,
-};
+use crate::output::{read_per_query, write_per_query, write_trec};
 use crate::qa::evaluate_qa;
 use crate::qa_scoring::{Bm25Qa, DenseQa, QaEmbeddings};
 use crate::rows::Setting;
-use crate::schema::{MetricsFile, ModelKind, TaskMetrics};
 use crate::search::SearchOptions;
+use hbt_schema::metrics::{MetricsFile, ModelKind, TaskMetrics};
 
 type B = burn::backend::Flex;
 
@@ -292,8 +290,8 @@ fn results_files_round_trip() {
         vec![TaskMetrics::Qa(eval.metrics.clone())],
     );
     let path = dir.path().join("metrics.json");
-    write_metrics_json(&path, &file).unwrap();
-    assert_eq!(read_metrics_json(&path).unwrap(), file);
+    file.write(&path).unwrap();
+    assert_eq!(MetricsFile::read(&path).unwrap(), file);
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     assert_eq!(json["schema_version"], 1);

@@ -15,9 +15,9 @@ use crate::error::{EvalError, Result};
 use crate::metrics::{ndcg_at_k, MetricsSum, QueryMetrics, CUTOFF};
 use crate::progress::Progress;
 use crate::rows::{PerQueryRow, Setting, UNKNOWN_LANGUAGE};
-use crate::schema::{RetrievalKind, RetrievalMetrics};
 use crate::search::{search, Scorer, SearchOptions};
 use crate::trec::{TrecQuery, TrecRun};
+use hbt_schema::metrics::{RetrievalKind, RetrievalMetrics};
 
 /// Everything a retrieval evaluation produces.
 #[derive(Debug, Clone, PartialEq)]

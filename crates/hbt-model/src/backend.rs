@@ -2,9 +2,6 @@
 //! backend named in the design card (deprecated upstream in burn 0.22); burn-cuda is compiled
 //! in with the `cuda` cargo feature.
 
-use std::fmt;
-use std::str::FromStr;
-
 /// The default CPU backend (burn-flex, f32).
 pub type FlexBackend = burn::backend::Flex;
 /// The ndarray CPU backend (f32).
@@ -13,60 +10,14 @@ pub type NdArrayBackend = burn::backend::NdArray;
 #[cfg(feature = "cuda")]
 pub type CudaBackend = burn::backend::Cuda;
 
-/// A backend named in an experiment file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BackendKind {
-    /// burn-flex on the CPU.
-    Flex,
-    /// burn-ndarray on the CPU.
-    NdArray,
-    /// burn-cuda on an NVIDIA GPU.
-    Cuda,
-}
+pub use hbt_schema::BackendKind;
 
-impl BackendKind {
-    /// The name used in experiment files and as the cargo feature.
-    pub fn name(self) -> &'static str {
-        match self {
-            BackendKind::Flex => "flex",
-            BackendKind::NdArray => "ndarray",
-            BackendKind::Cuda => "cuda",
-        }
+/// Whether this binary was built with `backend` (cuda needs the `cuda` cargo feature).
+pub fn is_compiled(backend: BackendKind) -> bool {
+    match backend {
+        BackendKind::Flex | BackendKind::NdArray => true,
+        BackendKind::Cuda => cfg!(feature = "cuda"),
     }
-
-    /// Whether this binary was built with the backend.
-    pub fn is_compiled(self) -> bool {
-        match self {
-            BackendKind::Flex | BackendKind::NdArray => true,
-            BackendKind::Cuda => cfg!(feature = "cuda"),
-        }
-    }
-}
-
-impl FromStr for BackendKind {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "flex" => Ok(BackendKind::Flex),
-            "ndarray" => Ok(BackendKind::NdArray),
-            "cuda" => Ok(BackendKind::Cuda),
-            other => Err(format!(
-                "unknown backend `{other}` (expected flex, ndarray or cuda)"
-            )),
-        }
-    }
-}
-
-impl fmt::Display for BackendKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// Whether the backend called `name` is known and compiled into this binary.
-pub fn is_compiled(name: &str) -> bool {
-    name.parse::<BackendKind>()
-        .is_ok_and(BackendKind::is_compiled)
 }
 
 #[cfg(test)]
@@ -94,9 +45,9 @@ mod tests {
 
     #[test]
     fn names_parse_and_report_compilation() {
-        assert!(is_compiled("flex") && is_compiled("ndarray"));
-        assert_eq!(is_compiled("cuda"), cfg!(feature = "cuda"));
-        assert!(!is_compiled("tpu"));
+        assert!(is_compiled(BackendKind::Flex) && is_compiled(BackendKind::NdArray));
+        assert_eq!(is_compiled(BackendKind::Cuda), cfg!(feature = "cuda"));
+        assert!("tpu".parse::<BackendKind>().is_err());
         assert_eq!(
             "ndarray".parse::<BackendKind>().unwrap().to_string(),
             "ndarray"

@@ -8,54 +8,17 @@ use serde_json::{json, Value};
 
 use crate::error::ModelError;
 
-/// The architecture family, which fixes position ids and Hugging Face names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ModelFamily {
-    /// BERT (mBERT, LaBSE): position ids `0..len`, keys under `bert.`.
-    Bert,
-    /// XLM-RoBERTa: position ids start at `pad_token_id + 1`, padding gets `pad_token_id`;
-    /// keys under `roberta.`.
-    XlmRoberta,
-}
+pub use hbt_schema::{ModelFamily, PoolingMode};
 
-impl ModelFamily {
-    /// The Hugging Face `model_type`.
-    pub fn hf_model_type(self) -> &'static str {
-        match self {
-            ModelFamily::Bert => "bert",
-            ModelFamily::XlmRoberta => "xlm-roberta",
-        }
-    }
-
-    /// The Hugging Face class that `AutoModel` builds for this family.
-    pub fn hf_architecture(self) -> &'static str {
-        match self {
-            ModelFamily::Bert => "BertModel",
-            ModelFamily::XlmRoberta => "XLMRobertaModel",
-        }
-    }
-
-    /// The key prefix used by task-head checkpoints (`bert.` / `roberta.`).
-    pub fn hf_prefix(self) -> &'static str {
-        match self {
-            ModelFamily::Bert => "bert.",
-            ModelFamily::XlmRoberta => "roberta.",
-        }
-    }
-}
-
-/// How token states become one sentence embedding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum PoolingMode {
-    /// The state of the first token (`[CLS]` / `<s>`).
-    #[default]
-    Cls,
-    /// The mean of the non-padding token states.
-    Mean,
-    /// The BERT pooler: dense layer and tanh on the first token (as LaBSE uses).
-    Pooler,
+/// hbt's embedding settings as recorded in an exported `config.json`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+pub struct SavedEmbedding {
+    /// `hbt_pooling`.
+    #[serde(default, rename = "hbt_pooling")]
+    pub pooling: Option<PoolingMode>,
+    /// `hbt_normalize`.
+    #[serde(default, rename = "hbt_normalize")]
+    pub normalize: Option<bool>,
 }
 
 /// Sizes and options of a transformer encoder.
@@ -228,6 +191,16 @@ impl EncoderConfig {
                 config.validate(&path.display().to_string())?;
                 Ok(config)
             })
+    }
+
+    /// The embedding settings hbt records in an exported `config.json` (`hbt_pooling`,
+    /// `hbt_normalize`); `None` where the file has none (a folder not made by hbt).
+    pub fn saved_embedding_settings(path: &Path) -> Result<SavedEmbedding, ModelError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ModelError::io(path, e))?;
+        serde_json::from_str(&text).map_err(|e| ModelError::Json {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })
     }
 
     /// Parses a Hugging Face config held as JSON; the error is a one-line message.

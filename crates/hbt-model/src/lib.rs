@@ -32,9 +32,10 @@ pub mod pooling;
 pub mod weights;
 
 pub use batch::EncoderBatch;
-pub use config::{EncoderConfig, ModelFamily, PoolingMode};
+pub use config::{EncoderConfig, ModelFamily, PoolingMode, SavedEmbedding};
 pub use encode::{embed_bucketed, encode, length_buckets};
 pub use encoder::Encoder;
 pub use error::ModelError;
 pub use hf_export::save_hf_dir;
 pub use hf_import::{load_hf_dir, load_hf_safetensors};
+pub use pooling::{l2_normalize, l2_normalize_row};

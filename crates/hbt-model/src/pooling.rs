@@ -55,10 +55,20 @@ pub fn masked_mean<B: Backend>(hidden: Tensor<B, 3>, mask: Tensor<B, 2>) -> Tens
     sums / counts
 }
 
+/// Smallest norm divided by, so that a zero vector stays zero instead of becoming NaN.
+const NORM_EPS: f32 = 1e-12;
+
 /// Rows divided by their L2 norm (clamped at 1e-12, as `torch.nn.functional.normalize`).
 pub fn l2_normalize<B: Backend>(x: Tensor<B, 2>) -> Tensor<B, 2> {
-    let norm = x.clone().powi_scalar(2).sum_dim(1).sqrt().clamp_min(1e-12);
+    let norm = x.clone().square().sum_dim(1).sqrt().clamp_min(NORM_EPS);
     x / norm
+}
+
+/// One embedding held in memory divided by its L2 norm (clamped at 1e-12), the same
+/// normalisation as [`l2_normalize`] for rows that have left the backend.
+pub fn l2_normalize_row(row: &mut [f32]) {
+    let norm = row.iter().map(|x| x * x).sum::<f32>().sqrt().max(NORM_EPS);
+    row.iter_mut().for_each(|x| *x /= norm);
 }
 
 #[cfg(test)]

@@ -311,10 +311,10 @@ fn metric_deltas(a: &[&Run], b: &[&Run]) -> Vec<MetricDelta> {
             .filter_map(|r| {
                 let t = r.metrics.qa_task(ds)?;
                 let m = match setting {
-                    "mono" => t.mono.as_ref().map(|s| s.mean),
-                    "cross" => t.cross.as_ref().map(|s| s.mean),
-                    _ => t.multi.as_ref().map(|s| s.mean),
-                }?;
+                    "mono" => t.mono.mean,
+                    "cross" => t.cross.as_ref()?.mean,
+                    _ => t.multi.mean,
+                };
                 Some(if metric == "map" { m.map } else { m.mrr_at_10 })
             })
             .collect();

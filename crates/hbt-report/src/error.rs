@@ -2,6 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
+use hbt_schema::SchemaError;
+
 /// Result alias used throughout hbt-report.
 pub type Result<T, E = ReportError> = std::result::Result<T, E>;
 
@@ -102,6 +104,29 @@ impl ReportError {
         ReportError::Figure {
             path: path.to_path_buf(),
             message: one_line(message.as_ref()),
+        }
+    }
+}
+
+impl From<SchemaError> for ReportError {
+    /// Results files are read through hbt-schema; its errors already name the file in one line.
+    fn from(e: SchemaError) -> Self {
+        match e {
+            SchemaError::Missing { path } => ReportError::Missing { path },
+            SchemaError::Io { path, message } => ReportError::Io {
+                path,
+                source: std::io::Error::other(message),
+            },
+            SchemaError::Format { path, message } => ReportError::Format { path, message },
+            SchemaError::Version {
+                path,
+                found,
+                expected,
+            } => ReportError::SchemaVersion {
+                path,
+                found,
+                expected,
+            },
         }
     }
 }

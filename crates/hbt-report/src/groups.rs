@@ -3,8 +3,10 @@
 
 use std::collections::BTreeMap;
 
+use hbt_schema::{ExperimentConfig, ModelKind, Strategy};
+
 use crate::error::{ReportError, Result};
-use crate::load::{Experiment, ModelKind, Run};
+use crate::load::{Experiment, Run};
 
 /// Runs that differ only by seed (or reference runs of one kind).
 #[derive(Debug, Clone)]
@@ -16,7 +18,7 @@ pub struct RunGroup<'a> {
     /// Model kind of the runs.
     pub model: ModelKind,
     /// Batch strategy (trained runs).
-    pub strategy: Option<String>,
+    pub strategy: Option<Strategy>,
     /// α (hybrid runs).
     pub alpha: Option<f64>,
     /// The runs, sorted by seed then name.
@@ -41,13 +43,13 @@ pub fn format_alpha(alpha: f64) -> String {
     }
 }
 
-fn strategy_rank(s: Option<&str>) -> usize {
+fn strategy_rank(s: Option<Strategy>) -> usize {
     match s {
-        Some("mono") => 0,
-        Some("mixed") => 1,
-        Some("cross") => 2,
-        Some("hybrid") => 3,
-        _ => 4,
+        Some(Strategy::Mono) => 0,
+        Some(Strategy::Mixed) => 1,
+        Some(Strategy::Cross) => 2,
+        Some(Strategy::Hybrid) => 3,
+        None => 4,
     }
 }
 
@@ -66,24 +68,23 @@ fn model_rank(m: ModelKind) -> usize {
 /// seed (α is ignored for non-hybrid strategies). When several groups would get the same
 /// label (a sweep over another setting), the label names the settings that tell them apart.
 pub fn group_runs(experiment: &Experiment) -> Vec<RunGroup<'_>> {
-    type Key = (usize, usize, u64, String, BTreeMap<String, String>);
+    type Key = (usize, usize, u64, BTreeMap<String, String>);
     let mut by_key: BTreeMap<Key, Vec<&Run>> = BTreeMap::new();
     for run in &experiment.runs {
         let model = run.model();
         let key: Key = if model.is_reference() {
-            (model_rank(model), 0, 0, String::new(), BTreeMap::new())
+            (model_rank(model), 0, 0, BTreeMap::new())
         } else {
             let settings = run
                 .config
                 .as_ref()
-                .map(|c| c.training_settings())
+                .map(training_settings)
                 .unwrap_or_default();
             let alpha_bits = run.alpha().map(|a| (a * 1e9).round() as u64).unwrap_or(0);
             (
                 model_rank(model),
                 strategy_rank(run.strategy()),
                 alpha_bits,
-                run.strategy().unwrap_or("").to_string(),
                 settings,
             )
         };
@@ -95,16 +96,16 @@ pub fn group_runs(experiment: &Experiment) -> Vec<RunGroup<'_>> {
             runs.sort_by(|a, b| a.seed().cmp(&b.seed()).then(a.name.cmp(&b.name)));
             let first = runs[0];
             let model = first.model();
-            let strategy = first.strategy().map(str::to_string);
+            let strategy = first.strategy();
             let alpha = first.alpha();
-            let (label, slug) = match (model, strategy.as_deref(), alpha) {
+            let (label, slug) = match (model, strategy, alpha) {
                 (ModelKind::Bm25, _, _) => ("BM25".to_string(), "bm25".to_string()),
                 (ModelKind::Untrained, _, _) => ("untrained".to_string(), "untrained".to_string()),
                 (_, Some(s), Some(a)) => (
                     format!("{s} (α={})", format_alpha(a)),
                     format!("{s}-a{}", format_alpha(a)),
                 ),
-                (_, Some(s), None) => (s.to_string(), slugify(s)),
+                (_, Some(s), None) => (s.to_string(), slugify(s.name())),
                 (_, None, _) => (first.name.clone(), slugify(&first.name)),
             };
             (
@@ -116,12 +117,46 @@ pub fn group_runs(experiment: &Experiment) -> Vec<RunGroup<'_>> {
                     alpha,
                     runs,
                 },
-                key.4,
+                key.3,
             )
         })
         .collect();
     disambiguate(&mut groups);
     groups.into_iter().map(|(g, _)| g).collect()
+}
+
+/// The settings of a run that matter for grouping, flattened to dotted keys
+/// (`train.batch_size` → `32`, values as TOML writes them): everything but the seed and the
+/// description, and α only for `hybrid` (it has no effect on the other strategies). Runs whose
+/// training settings are equal differ only by seed.
+fn training_settings(config: &ExperimentConfig) -> BTreeMap<String, String> {
+    let mut settings = BTreeMap::new();
+    // A config of plain fields always serialises to a table.
+    if let Ok(toml::Value::Table(table)) = toml::Value::try_from(config) {
+        flatten("", &table, &mut settings);
+    }
+    settings.remove("seed");
+    settings.remove("description");
+    if config.train.strategy != Strategy::Hybrid {
+        settings.remove("train.alpha");
+    }
+    settings
+}
+
+fn flatten(prefix: &str, table: &toml::Table, out: &mut BTreeMap<String, String>) {
+    for (key, value) in table {
+        let name = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        match value {
+            toml::Value::Table(t) => flatten(&name, t, out),
+            other => {
+                out.insert(name, other.to_string());
+            }
+        }
+    }
 }
 
 /// Appends the distinguishing settings to labels that collide.
@@ -192,7 +227,7 @@ impl Experiment {
         }
         let matching: Vec<&RunGroup<'_>> = groups
             .iter()
-            .filter(|g| g.strategy.as_deref() == Some(name) || g.model.as_str() == name)
+            .filter(|g| g.strategy.is_some_and(|s| s.name() == name) || g.model.name() == name)
             .collect();
         match matching.as_slice() {
             [one] => Ok((*one).clone()),
@@ -243,5 +278,23 @@ mod tests {
         assert_eq!(format_alpha(0.0), "0");
         assert_eq!(slugify("hybrid (α=0.5)"), "hybrid-a-0.5");
         assert_eq!(slugify("lr=5e-4, x"), "lr-5e-4-x");
+    }
+
+    #[test]
+    fn training_settings_flatten_the_config_without_seed_and_unused_alpha() {
+        let config = ExperimentConfig::from_toml(
+            "seed = 7\ndescription = \"x\"\n[train]\nstrategy = \"mono\"\nbatch_size = 16\n",
+        )
+        .unwrap();
+        let s = training_settings(&config);
+        assert_eq!(s["train.batch_size"], "16");
+        assert_eq!(s["train.strategy"], "\"mono\"");
+        assert_eq!(s["data.train"], "[\"mlqa-r\"]");
+        for absent in ["seed", "description", "train.alpha"] {
+            assert!(!s.contains_key(absent), "{absent}");
+        }
+        let hybrid =
+            ExperimentConfig::from_toml("[train]\nstrategy = \"hybrid\"\nalpha = 0.25\n").unwrap();
+        assert_eq!(training_settings(&hybrid)["train.alpha"], "0.25");
     }
 }

@@ -1,8 +1,9 @@
 //! hbt-report: tables, figures and significance tests from hbt results folders.
 //!
 //! The report reads only results files (`results/EXPERIMENT/RUN/{config.toml, metrics.json,
-//! per_query.parquet, train_log.csv, dev_log.csv}`, see `results/README.md`) and never loads a
-//! model, so everything can be regenerated without retraining. Like every hbt library crate it
+//! per_query.parquet, train_log.csv, dev_log.csv}`, see `results/README.md`), each through its
+//! one definition in `hbt_schema` (all but `per_query.parquet`), and never loads a model, so
+//! everything can be regenerated without retraining. Like every hbt library crate it
 //! never prints: skipped runs and figures come back as notes for the caller to show.
 //!
 //! Entry points:
@@ -34,7 +35,6 @@ pub mod compare;
 mod error;
 pub mod figures;
 mod groups;
-mod io;
 pub mod load;
 mod report;
 pub mod stats;

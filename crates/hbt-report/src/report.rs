@@ -2,12 +2,12 @@
 
 use std::path::{Path, PathBuf};
 
+use hbt_schema::file::write_atomic;
 use serde::Serialize;
 
 use crate::error::{ReportError, Result};
 use crate::figures::{write_figures, FigureFile};
 use crate::groups::group_runs;
-use crate::io::write_atomic;
 use crate::load::{load_experiment, Experiment};
 use crate::tables::{build_tables, Table};
 
@@ -56,6 +56,7 @@ pub fn write_report_for(experiment: &Experiment, options: &ReportOptions) -> Res
     let groups = group_runs(experiment);
     let tables = build_tables(experiment, &groups);
     let table_dir = experiment.dir.join("tables");
+    std::fs::create_dir_all(&table_dir).map_err(|e| ReportError::io(&table_dir, e))?;
     let mut table_files = Vec::new();
     for t in &tables {
         for (ext, text) in [

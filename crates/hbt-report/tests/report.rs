@@ -251,6 +251,17 @@ fn bad_files_are_errors_naming_the_file() {
     let e = load_experiment(&exp).unwrap_err();
     assert!(matches!(e, ReportError::Format { .. }));
     assert!(e.to_string().contains("cross-s1/metrics.json"), "{e}");
+    // Another schema version.
+    fs::write(
+        &metrics,
+        good.replace("\"schema_version\": 1", "\"schema_version\": 2"),
+    )
+    .unwrap();
+    let e = load_experiment(&exp).unwrap_err();
+    assert!(
+        matches!(e, ReportError::SchemaVersion { found: 2, .. }),
+        "{e}"
+    );
     fs::write(&metrics, good).unwrap();
 
     // Missing config.toml of a trained run.
@@ -292,11 +303,11 @@ fn bad_files_are_errors_naming_the_file() {
 fn eleven_language_heatmap_stays_readable() {
     use hbt_report::figures::heatmap::Heatmap;
     use hbt_report::figures::render;
-    let langs: Vec<String> = [
+    let langs: Vec<hbt_schema::Lang> = [
         "ar", "de", "el", "en", "es", "hi", "ru", "th", "tr", "vi", "zh",
     ]
     .iter()
-    .map(|s| s.to_string())
+    .map(|s| s.parse().unwrap())
     .collect();
     let zero = ["el", "ru", "th", "tr"];
     let values = (0..11)

@@ -19,6 +19,6 @@ pub use sampler::{
 };
 pub use schedule::LinearSchedule;
 pub use trainer::{
-    adamw, step::ids_loss, train, CheckpointDir, DevMetrics, DevRow, DevSet, TrainEvent,
-    TrainInputs, TrainLogRow, TrainOutcome, TrainerConfig,
+    adamw, step::ids_loss, train, CheckpointDir, DevMetrics, DevRow, DevSet, StepGradients,
+    TrainEvent, TrainInputs, TrainLogRow, TrainOutcome, TrainerConfig,
 };

@@ -2,13 +2,15 @@
 //!
 //! For question embeddings `Q` `[n, d]` and answer embeddings `A` `[n, d]` (row `i` of `A` is
 //! the answer of question `i`; every other row is an in-batch negative), the logits are
-//! `S[i][j] = cos(Q_i, A_j) / temperature` and the loss is the mean over rows of the cross
+//! `S[i][j] = cos(Q_i, A_j) / temperature` (the plain dot product when
+//! [`InfoNceConfig::normalize`] is off) and the loss is the mean over rows of the cross
 //! entropy of row `i` against the diagonal target `i`. The symmetric variant adds the same loss
 //! over the columns (answer → question) and averages the two.
 
 use burn::tensor::activation::log_softmax;
 use burn::tensor::backend::Backend;
 use burn::tensor::{Int, Tensor};
+use hbt_model::l2_normalize;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, TrainError};
@@ -21,6 +23,9 @@ pub struct InfoNceConfig {
     pub temperature: f64,
     /// Also apply the answer → question direction and average the two losses.
     pub symmetric: bool,
+    /// Score with cosine similarities (embeddings L2-normalised first); false: dot products
+    /// of the embeddings as given (`model.normalize`).
+    pub normalize: bool,
 }
 
 impl Default for InfoNceConfig {
@@ -28,6 +33,7 @@ impl Default for InfoNceConfig {
         InfoNceConfig {
             temperature: 0.05,
             symmetric: false,
+            normalize: true,
         }
     }
 }
@@ -44,26 +50,20 @@ impl InfoNceConfig {
     }
 }
 
-/// Smallest norm used when normalising embeddings, so a zero vector gives zero similarity
-/// instead of NaN.
-const NORM_EPS: f64 = 1e-12;
-
-/// Rows scaled to unit L2 norm.
-fn normalize_rows<B: Backend>(x: Tensor<B, 2>) -> Tensor<B, 2> {
-    let norm = x.clone().square().sum_dim(1).sqrt().clamp_min(NORM_EPS);
-    x / norm
-}
-
-/// The scaled cosine-similarity matrix `[n, m]` between rows of `questions` `[n, d]` and rows of
-/// `answers` `[m, d]`.
+/// The scaled similarity matrix `[n, m]` between rows of `questions` `[n, d]` and rows of
+/// `answers` `[m, d]`: cosine similarities when `normalize`, else dot products.
 pub fn similarity<B: Backend>(
     questions: Tensor<B, 2>,
     answers: Tensor<B, 2>,
     scale: f64,
+    normalize: bool,
 ) -> Tensor<B, 2> {
-    normalize_rows(questions)
-        .matmul(normalize_rows(answers).transpose())
-        .mul_scalar(scale)
+    let (questions, answers) = if normalize {
+        (l2_normalize(questions), l2_normalize(answers))
+    } else {
+        (questions, answers)
+    };
+    questions.matmul(answers.transpose()).mul_scalar(scale)
 }
 
 /// Mean negative log-probability of the diagonal under a softmax over `dim` of `logits`
@@ -103,7 +103,7 @@ pub fn info_nce<B: Backend>(
             "embeddings are empty ({q_dims:?})"
         )));
     }
-    let logits = similarity(questions, answers, scale);
+    let logits = similarity(questions, answers, scale, config.normalize);
     let forward = diagonal_cross_entropy(logits.clone(), 1);
     if config.symmetric {
         let backward = diagonal_cross_entropy(logits, 0);
@@ -155,12 +155,14 @@ mod tests {
         let cfg = InfoNceConfig {
             temperature: 0.5,
             symmetric: false,
+            normalize: true,
         };
         let got = value(info_nce(q.clone(), a.clone(), &cfg).unwrap());
         assert!((got - forward).abs() < 1e-5, "{got} vs {forward}");
         let cfg = InfoNceConfig {
             temperature: 0.5,
             symmetric: true,
+            normalize: true,
         };
         let got = value(info_nce(q, a, &cfg).unwrap());
         let want = (forward + backward) / 2.0;
@@ -188,6 +190,7 @@ mod tests {
         let cfg = InfoNceConfig {
             temperature: 1.0,
             symmetric: false,
+            normalize: true,
         };
         let got = value(info_nce(q, a, &cfg).unwrap());
         assert!((got - want).abs() < 1e-5, "{got} vs {want}");
@@ -203,10 +206,32 @@ mod tests {
         let cfg = InfoNceConfig {
             temperature: 0.0,
             symmetric: false,
+            normalize: true,
         };
         assert_eq!(
             info_nce(q.clone(), q, &cfg).unwrap_err(),
             TrainError::BadTemperature(0.0)
         );
+    }
+
+    #[test]
+    fn without_normalisation_scores_are_dot_products() {
+        // Same directions, different lengths: cosine cannot tell the answers apart by length,
+        // the dot product can, so the two losses differ.
+        let q = tensor(&[[1.0, 0.0], [0.0, 1.0]]);
+        let a = tensor(&[[3.0, 0.0], [0.0, 0.5]]);
+        let cosine = InfoNceConfig::default();
+        let dot = InfoNceConfig {
+            normalize: false,
+            ..cosine
+        };
+        let with = value(info_nce(q.clone(), a.clone(), &cosine).unwrap());
+        let without = value(info_nce(q, a, &dot).unwrap());
+        // Cosine: logits diag 20, off 0 for both rows. Dot: row 0 diag 60, row 1 diag 10.
+        let expected_cosine = (1.0 + (-20.0f64).exp()).ln();
+        let expected_dot = ((1.0 + (-60.0f64).exp()).ln() + (1.0 + (-10.0f64).exp()).ln()) / 2.0;
+        assert!((with - expected_cosine).abs() < 1e-6, "{with}");
+        assert!((without - expected_dot).abs() < 1e-6, "{without}");
+        assert!((with - without).abs() > 1e-6);
     }
 }

@@ -117,7 +117,8 @@ fn run(
     let sampler = BatchSampler::new(
         vec![TrainingSource::from_groups("tiny", s.train.clone())],
         SamplerConfig {
-            strategy: Strategy::Hybrid { alpha: 0.5 },
+            strategy: Strategy::Hybrid,
+            alpha: 0.5,
             batch_size: 8,
             language_weighting: Default::default(),
             seed: 7,
@@ -261,6 +262,7 @@ fn resume_refuses_a_checkpoint_of_other_settings_and_bad_settings_are_named() {
         vec![TrainingSource::from_groups("tiny", s.train.clone())],
         SamplerConfig {
             strategy: Strategy::Mono,
+            alpha: 0.5,
             batch_size: 8,
             language_weighting: Default::default(),
             seed: 7,

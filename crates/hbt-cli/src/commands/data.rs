@@ -4,14 +4,14 @@ use anyhow::{bail, Context, Result};
 use hbt_data::fetch;
 use hbt_data::lareqa::{read_lareqa_dir, LareqaDataset};
 use hbt_data::splitter::{measure_agreement, SplitAgreement};
-use hbt_data::squad::SentenceSource;
 use hbt_data::stats::DatasetStats;
 use hbt_data::Lang;
+use hbt_pipeline::datasets::{self, SourceKind};
+use hbt_pipeline::{Locations, Progress};
+use hbt_schema::SentenceSource;
 
 use crate::cli::DataCommand;
-use crate::datasets::{self, SourceKind};
-use crate::locations::Locations;
-use crate::progress::fetch_reporter;
+use crate::progress::Terminal;
 
 /// Runs one `hbt data` subcommand.
 pub fn run(command: DataCommand, locations: &Locations) -> Result<()> {
@@ -22,13 +22,13 @@ pub fn run(command: DataCommand, locations: &Locations) -> Result<()> {
             dataset,
             lang,
             limit,
-        } => inspect(&dataset, lang.as_deref(), limit, locations),
+        } => inspect(&dataset, lang, limit, locations),
         DataCommand::SplitCheck { dataset } => split_check(&dataset, locations),
     }
 }
 
 fn load(reference: &str, locations: &Locations, source: SentenceSource) -> Result<LareqaDataset> {
-    let resolved = datasets::resolve(reference, locations)?;
+    let resolved = datasets::resolve(reference, locations, &Terminal::new())?;
     let SourceKind::Lareqa(dir) = &resolved.kind else {
         bail!("dataset `{reference}` is not a LAReQA-layout folder (LANG.json files)");
     };
@@ -79,8 +79,9 @@ fn fetch_named(name: &str, locations: &Locations) -> Result<()> {
     } else {
         vec![fetch::manifest(name)?]
     };
+    let terminal = Terminal::new();
     for manifest in chosen {
-        let mut report = fetch_reporter(&manifest.name);
+        let mut report = |event| terminal.fetch(&manifest.name, &event);
         let done = fetch::fetch_dataset(
             &manifest,
             &locations.data_dir,
@@ -100,9 +101,8 @@ fn fetch_named(name: &str, locations: &Locations) -> Result<()> {
     Ok(())
 }
 
-fn inspect(reference: &str, lang: Option<&str>, limit: usize, locations: &Locations) -> Result<()> {
+fn inspect(reference: &str, lang: Option<Lang>, limit: usize, locations: &Locations) -> Result<()> {
     let dataset = load(reference, locations, SentenceSource::ShippedOrSplitter)?;
-    let lang = lang.map(Lang::parse).transpose()?;
     if let Some(lang) = lang {
         if !dataset.languages().contains(&lang) {
             bail!("dataset {reference} has no language {lang}");

@@ -1,9 +1,6 @@
-//! One module per subcommand; each is a thin driver over the library crates.
+//! One module per subcommand; each turns its arguments into library calls and prints.
 
 pub mod bench;
-pub mod bench_eval;
-pub mod bench_train;
-pub mod bench_util;
 pub mod data;
 pub mod eval;
 pub mod experiment;

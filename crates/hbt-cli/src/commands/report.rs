@@ -1,34 +1,20 @@
 //! `hbt report EXPERIMENT...` and `hbt compare A B`: tables, figures and significance tests
 //! from results folders alone (no model is loaded).
 
-use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
+use hbt_pipeline::results::{experiment_dir, run_dir, write_report};
+use hbt_pipeline::Locations;
 use hbt_report::{
-    compare_groups, compare_runs, load_experiment, load_run, write_report, CompareOptions,
-    ReportOptions,
+    compare_groups, compare_runs, load_experiment, load_run, CompareOptions, ReportSummary,
 };
+use hbt_schema::file::write_atomic;
 
 use crate::cli::{CompareArgs, ReportArgs};
-use crate::locations::Locations;
 
-/// `results/NAME`, or `NAME` itself when it is a folder path.
-fn experiment_dir(name: &str, locations: &Locations) -> PathBuf {
-    let path = Path::new(name);
-    if path.is_dir() && (path.is_absolute() || name.contains('/')) {
-        path.to_path_buf()
-    } else {
-        locations.results_dir.join(name)
-    }
-}
-
-/// Writes the report of one experiment and prints where it is.
-pub fn report_experiment(name: &str, locations: &Locations, figures: bool) -> Result<()> {
-    let started = Instant::now();
-    let dir = experiment_dir(name, locations);
-    let summary = write_report(&dir, &ReportOptions { figures })
-        .with_context(|| format!("report of `{name}`"))?;
+/// Prints what a report wrote: notes and counts on stderr, the report's path on stdout.
+pub fn print_summary(summary: &ReportSummary, started: Instant) {
     for note in &summary.notes {
         eprintln!("[report] note: {note}");
     }
@@ -40,13 +26,14 @@ pub fn report_experiment(name: &str, locations: &Locations, figures: bool) -> Re
         started.elapsed().as_secs_f64()
     );
     println!("{}", summary.report.display());
-    Ok(())
 }
 
 /// Runs `hbt report`.
 pub fn run(args: &ReportArgs, locations: &Locations) -> Result<()> {
     for name in &args.experiments {
-        report_experiment(name, locations, !args.no_figures)?;
+        let started = Instant::now();
+        let summary = write_report(name, locations, !args.no_figures)?;
+        print_summary(&summary, started);
     }
     Ok(())
 }
@@ -75,17 +62,7 @@ pub fn compare(args: &CompareArgs, locations: &Locations) -> Result<()> {
     };
     println!("{}", comparison.to_markdown());
     if let Some(path) = &args.json {
-        crate::run_dir::write_atomic(path, comparison.to_json().as_bytes())?;
+        write_atomic(path, comparison.to_json().as_bytes())?;
     }
     Ok(())
-}
-
-/// A run folder given as a path or as `EXPERIMENT/RUN` under the results folder.
-fn run_dir(name: &str, locations: &Locations) -> PathBuf {
-    let path = Path::new(name);
-    if path.join("metrics.json").is_file() {
-        path.to_path_buf()
-    } else {
-        locations.results_dir.join(name)
-    }
 }

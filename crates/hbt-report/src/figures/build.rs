@@ -2,6 +2,9 @@
 
 use std::path::Path;
 
+use hbt_schema::metrics::QaMetrics;
+use hbt_schema::{ModelKind, Strategy};
+
 use super::alpha_sweep::{AlphaSweep, SweepPoint};
 use super::curves::{averaged_dev, averaged_loss, smoothing_window, CurveSeries, TrainingCurves};
 use super::heatmap::{nice_vmax, Heatmap};
@@ -10,7 +13,7 @@ use super::style::series_styles;
 use super::{render, FigureFile};
 use crate::error::Result;
 use crate::groups::{format_alpha, slugify, RunGroup};
-use crate::load::{Experiment, ModelKind, QaTask};
+use crate::load::Experiment;
 use crate::stats::Summary;
 
 /// What [`write_figures`] produced.
@@ -29,7 +32,7 @@ fn style_kinds(groups: &[RunGroup<'_>]) -> Vec<String> {
         .map(|g| match g.model {
             ModelKind::Bm25 => "bm25".to_string(),
             ModelKind::Untrained => "untrained".to_string(),
-            ModelKind::Trained => g.strategy.clone().unwrap_or_default(),
+            ModelKind::Trained => g.strategy.map(|s| s.name().to_string()).unwrap_or_default(),
         })
         .collect()
 }
@@ -152,21 +155,21 @@ fn rank_distances(
     Ok(())
 }
 
-fn sweep_point(tasks: &[&QaTask], alpha: f64) -> SweepPoint {
+fn sweep_point(tasks: &[&QaMetrics], alpha: f64) -> SweepPoint {
     let setting = |i: usize| {
         let v: Vec<f64> = tasks
             .iter()
             .filter_map(|t| match i {
-                0 => t.mono.as_ref().map(|s| s.mean.map),
+                0 => Some(t.mono.mean.map),
                 1 => t.cross.as_ref().map(|s| s.mean.map),
-                _ => t.multi.as_ref().map(|s| s.mean.map),
+                _ => Some(t.multi.mean.map),
             })
             .collect();
         Summary::of(&v)
     };
     let rd: Vec<f64> = tasks
         .iter()
-        .filter_map(|t| t.multi.as_ref()?.rank_distance.as_ref().map(|r| r.mean))
+        .filter_map(|t| t.multi.rank_distance.mean)
         .collect();
     SweepPoint {
         alpha,
@@ -181,7 +184,7 @@ fn alpha_sweep(
     dir: &Path,
     out: &mut FigureOutput,
 ) -> Result<()> {
-    fn tasks_of<'a>(g: &RunGroup<'a>, task: &str) -> Vec<&'a QaTask> {
+    fn tasks_of<'a>(g: &RunGroup<'a>, task: &str) -> Vec<&'a QaMetrics> {
         g.runs
             .iter()
             .filter_map(|r| r.metrics.qa_task(task))
@@ -189,7 +192,7 @@ fn alpha_sweep(
     }
     let mut hybrid: Vec<SweepPoint> = groups
         .iter()
-        .filter(|g| g.strategy.as_deref() == Some("hybrid"))
+        .filter(|g| g.strategy == Some(Strategy::Hybrid))
         .filter_map(|g| Some(sweep_point(&tasks_of(g, task), g.alpha?)))
         .collect();
     hybrid.sort_by(|a, b| a.alpha.total_cmp(&b.alpha));
@@ -199,9 +202,9 @@ fn alpha_sweep(
     }
     let endpoints = groups
         .iter()
-        .filter_map(|g| match g.strategy.as_deref() {
-            Some("cross") => Some(sweep_point(&tasks_of(g, task), 0.0)),
-            Some("mono") => Some(sweep_point(&tasks_of(g, task), 1.0)),
+        .filter_map(|g| match g.strategy? {
+            Strategy::Cross => Some(sweep_point(&tasks_of(g, task), 0.0)),
+            Strategy::Mono => Some(sweep_point(&tasks_of(g, task), 1.0)),
             _ => None,
         })
         .collect();

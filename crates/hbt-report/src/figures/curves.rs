@@ -4,13 +4,13 @@
 
 use std::collections::BTreeMap;
 
+use hbt_schema::{DevRow, TrainLogRow};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::parts::{column_size, draw_marker, panel_chart, stacked_panels, LegendEntry, PanelAxes};
 use super::style::{Marker, SeriesStyle};
 use super::{DrawResult, Figure};
-use crate::load::{DevPoint, TrainStep};
 
 /// (x, y) points of a curve.
 pub type Points = Vec<(f64, f64)>;
@@ -47,7 +47,7 @@ pub fn smoothing_window(longest: usize) -> usize {
 }
 
 /// Mean loss per step over runs, then a trailing moving average of `window` steps.
-pub fn averaged_loss(runs: &[Vec<TrainStep>], window: usize) -> Vec<(f64, f64)> {
+pub fn averaged_loss(runs: &[Vec<TrainLogRow>], window: usize) -> Vec<(f64, f64)> {
     let mut by_step: BTreeMap<u64, (f64, usize)> = BTreeMap::new();
     for log in runs {
         for s in log {
@@ -76,7 +76,7 @@ pub fn averaged_loss(runs: &[Vec<TrainStep>], window: usize) -> Vec<(f64, f64)> 
 }
 
 /// Mean dev recall@1 per checkpoint step over runs, and the points selected in some run.
-pub fn averaged_dev(runs: &[Vec<DevPoint>]) -> (Points, Points) {
+pub fn averaged_dev(runs: &[Vec<DevRow>]) -> (Points, Points) {
     let mut by_step: BTreeMap<u64, (f64, usize, bool)> = BTreeMap::new();
     for log in runs {
         for p in log {
@@ -197,12 +197,12 @@ fn padded(values: impl Iterator<Item = f64>) -> (f64, f64) {
 mod tests {
     use super::*;
 
-    fn step(step: u64, loss: f64) -> TrainStep {
-        TrainStep {
+    fn step(step: u64, loss: f64) -> TrainLogRow {
+        TrainLogRow {
             step,
             loss,
             learning_rate: 0.0,
-            batch_kind: "mono".into(),
+            batch_kind: hbt_schema::BatchKind::Mono,
             languages: "en-en".into(),
         }
     }

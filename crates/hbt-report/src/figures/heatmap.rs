@@ -1,6 +1,8 @@
 //! X→Y mAP heatmap of one run: rows are query languages, columns pool languages, the diagonal
 //! (outlined) is the monolingual mAP; every cell prints its value.
 
+use hbt_schema::metrics::QaMetrics;
+use hbt_schema::Lang;
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -9,7 +11,6 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::parts::with_title;
 use super::style::{self, text_color_on, viridis};
 use super::{font, DrawResult, Figure};
-use crate::load::QaTask;
 
 /// The data of one heatmap.
 #[derive(Debug, Clone)]
@@ -17,7 +18,7 @@ pub struct Heatmap {
     /// Title above the plot.
     pub title: String,
     /// Languages (both axes, same order).
-    pub languages: Vec<String>,
+    pub languages: Vec<Lang>,
     /// Which languages are zero-shot (marked with a dagger in the tick labels).
     pub zero_shot: Vec<bool>,
     /// `values[x][y]`: mAP of queries in X against the pool in Y (mono on the diagonal).
@@ -30,9 +31,9 @@ impl Heatmap {
     /// The matrix of a QA task's metrics (`None` when the task has no cross pairs).
     pub fn from_task(
         title: String,
-        task: &QaTask,
-        languages: &[String],
-        zero: &[String],
+        task: &QaMetrics,
+        languages: &[Lang],
+        zero: &[Lang],
     ) -> Option<Heatmap> {
         let cross = task.cross.as_ref()?;
         if cross.pairs.is_empty() {
@@ -40,12 +41,12 @@ impl Heatmap {
         }
         let values = languages
             .iter()
-            .map(|x| {
+            .map(|&x| {
                 languages
                     .iter()
-                    .map(|y| {
+                    .map(|&y| {
                         let v = if x == y {
-                            task.mono.as_ref()?.per_language.get(x).map(|m| m.map)
+                            task.mono.per_language.get(&x).map(|m| m.map)
                         } else {
                             task.cross_pair(x, y).map(|m| m.map)
                         };

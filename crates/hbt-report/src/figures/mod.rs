@@ -17,12 +17,12 @@ pub mod style;
 
 use std::path::{Path, PathBuf};
 
+use hbt_schema::file::write_atomic;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use serde::Serialize;
 
 use crate::error::{ReportError, Result};
-use crate::io::write_atomic;
 
 pub use build::{write_figures, FigureOutput};
 
@@ -51,8 +51,10 @@ pub struct FigureFile {
     pub svg: PathBuf,
 }
 
-/// Draws `figure` to `dir/stem.png` and `dir/stem.svg` (atomic writes).
+/// Draws `figure` to `dir/stem.png` and `dir/stem.svg` (atomic writes; `dir` is created when
+/// needed).
 pub fn render(figure: &impl Figure, dir: &Path, stem: &str, caption: &str) -> Result<FigureFile> {
+    std::fs::create_dir_all(dir).map_err(|e| ReportError::io(dir, e))?;
     let png = dir.join(format!("{stem}.png"));
     let svg = dir.join(format!("{stem}.svg"));
     style::ensure_font().map_err(|m| ReportError::figure(&png, m))?;

@@ -1,37 +1,23 @@
 //! Reading results folders: `results/EXPERIMENT/RUN/{config.toml, metrics.json,
-//! per_query.parquet, train_log.csv, dev_log.csv}`. Nothing here loads a model.
+//! per_query.parquet, train_log.csv, dev_log.csv}`. Every file but `per_query.parquet` is read
+//! through its one definition in `hbt_schema`. Nothing here loads a model.
 
-mod config;
-mod logs;
-mod metrics;
 mod per_query;
 
 use std::path::{Path, PathBuf};
 
-pub use config::RunConfig;
-pub use logs::{read_dev_log, read_train_log, DevPoint, TrainStep};
-pub use metrics::{
-    BitextTask, CrossSetting, LanguageShare, Measures, Metrics, ModelKind, MultiSetting,
-    PerLanguage, QaTask, RankDistance, RankDistanceSummary, RetrievalTask, TaskMetrics,
-    METRICS_SCHEMA_VERSION,
+use hbt_schema::file::read_text;
+use hbt_schema::logs::read_csv;
+use hbt_schema::{
+    DevRow, ExperimentConfig, Lang, MetricsFile, ModelKind, Strategy, TrainLogRow, CONFIG_FILE,
+    DEV_LOG_FILE, METRICS_FILE, TRAIN_LOG_FILE,
 };
 pub use per_query::{read_per_query, QueryKey, QueryRow};
 
 use crate::error::{ReportError, Result};
 
-/// File names inside a run folder.
-pub mod files {
-    /// Resolved settings of the run.
-    pub const CONFIG: &str = "config.toml";
-    /// Aggregate metrics.
-    pub const METRICS: &str = "metrics.json";
-    /// Per-query measures.
-    pub const PER_QUERY: &str = "per_query.parquet";
-    /// One row per optimizer step.
-    pub const TRAIN_LOG: &str = "train_log.csv";
-    /// One row per checkpoint.
-    pub const DEV_LOG: &str = "dev_log.csv";
-}
+/// Per-query measures of a run (defined by `hbt_eval`, not by `hbt_schema`: it needs polars).
+const PER_QUERY_FILE: &str = "per_query.parquet";
 
 /// One run folder: its metrics and settings. Per-query rows and logs are read on demand.
 #[derive(Debug, Clone)]
@@ -41,9 +27,10 @@ pub struct Run {
     /// The run folder.
     pub dir: PathBuf,
     /// `metrics.json`.
-    pub metrics: Metrics,
-    /// `config.toml`; always present for trained runs, optional for reference runs.
-    pub config: Option<RunConfig>,
+    pub metrics: MetricsFile,
+    /// The run's resolved `config.toml`; always present for trained runs, optional for
+    /// reference runs.
+    pub config: Option<ExperimentConfig>,
 }
 
 impl Run {
@@ -53,24 +40,24 @@ impl Run {
     }
 
     /// The batch strategy (`[train] strategy`); `None` for reference runs.
-    pub fn strategy(&self) -> Option<&str> {
+    pub fn strategy(&self) -> Option<Strategy> {
         if self.model().is_reference() {
             return None;
         }
-        self.config.as_ref()?.strategy.as_deref()
+        Some(self.config.as_ref()?.train.strategy)
     }
 
     /// `[train] alpha`, only meaningful for `hybrid`.
     pub fn alpha(&self) -> Option<f64> {
-        if self.strategy() != Some("hybrid") {
+        if self.strategy() != Some(Strategy::Hybrid) {
             return None;
         }
-        self.config.as_ref()?.alpha
+        Some(self.config.as_ref()?.train.alpha)
     }
 
     /// The run's seed (top-level `seed` of `config.toml`).
     pub fn seed(&self) -> Option<u64> {
-        self.config.as_ref()?.seed
+        Some(self.config.as_ref()?.seed)
     }
 
     /// Path of a file inside the run folder.
@@ -80,22 +67,22 @@ impl Run {
 
     /// Reads `per_query.parquet`; a missing file is an error naming it.
     pub fn per_query(&self) -> Result<Vec<QueryRow>> {
-        read_per_query(&self.file(files::PER_QUERY))
+        read_per_query(&self.file(PER_QUERY_FILE))
     }
 
     /// Reads `per_query.parquet` when the run has one.
     pub fn per_query_if_present(&self) -> Result<Option<Vec<QueryRow>>> {
-        optional(read_per_query(&self.file(files::PER_QUERY)))
+        optional(read_per_query(&self.file(PER_QUERY_FILE)))
     }
 
     /// Reads `train_log.csv` when the run has one (reference runs do not).
-    pub fn train_log(&self) -> Result<Option<Vec<TrainStep>>> {
-        optional(read_train_log(&self.file(files::TRAIN_LOG)))
+    pub fn train_log(&self) -> Result<Option<Vec<TrainLogRow>>> {
+        optional(read_csv(&self.file(TRAIN_LOG_FILE)).map_err(ReportError::from))
     }
 
     /// Reads `dev_log.csv` when the run has one.
-    pub fn dev_log(&self) -> Result<Option<Vec<DevPoint>>> {
-        optional(read_dev_log(&self.file(files::DEV_LOG)))
+    pub fn dev_log(&self) -> Result<Option<Vec<DevRow>>> {
+        optional(read_csv(&self.file(DEV_LOG_FILE)).map_err(ReportError::from))
     }
 
     /// A short name for figures: the seed when known, else the folder name.
@@ -107,6 +94,13 @@ impl Run {
     }
 }
 
+/// Reads a run's resolved `config.toml`; errors name the file.
+fn read_config(path: &Path) -> Result<ExperimentConfig> {
+    let text = read_text(path)?;
+    ExperimentConfig::from_toml(&text).map_err(|e| ReportError::format(path, e.to_string()))
+}
+
+/// `Ok(None)` for a missing file.
 fn optional<T>(r: Result<T>) -> Result<Option<T>> {
     match r {
         Ok(v) => Ok(Some(v)),
@@ -123,9 +117,8 @@ pub fn load_run(dir: &Path) -> Result<Run> {
             path: dir.to_path_buf(),
         });
     }
-    let metrics = Metrics::read(&dir.join(files::METRICS))?;
-    let config_path = dir.join(files::CONFIG);
-    let config = match RunConfig::read(&config_path) {
+    let metrics = MetricsFile::read(&dir.join(METRICS_FILE))?;
+    let config = match read_config(&dir.join(CONFIG_FILE)) {
         Ok(c) => Some(c),
         Err(ReportError::Missing { .. }) if metrics.model.is_reference() => None,
         Err(e) => return Err(e),
@@ -179,8 +172,8 @@ pub fn load_experiment(dir: &Path) -> Result<Experiment> {
     let mut runs = Vec::new();
     let mut notes = Vec::new();
     for (name, path) in dirs {
-        if !path.join(files::METRICS).is_file() {
-            notes.push(format!("skipped `{name}`: no {}", files::METRICS));
+        if !path.join(METRICS_FILE).is_file() {
+            notes.push(format!("skipped `{name}`: no {METRICS_FILE}"));
             continue;
         }
         runs.push(load_run(&path)?);
@@ -219,31 +212,31 @@ impl Experiment {
 
     /// Languages of a QA task (union over runs, in order of first appearance) and the
     /// zero-shot ones (union over trained runs; over all runs when none is trained).
-    pub fn task_languages(&self, task: &str) -> (Vec<String>, Vec<String>) {
-        let mut langs: Vec<String> = Vec::new();
-        let mut zero_trained: Vec<String> = Vec::new();
-        let mut zero_all: Vec<String> = Vec::new();
+    pub fn task_languages(&self, task: &str) -> (Vec<Lang>, Vec<Lang>) {
+        let mut langs: Vec<Lang> = Vec::new();
+        let mut zero_trained: Vec<Lang> = Vec::new();
+        let mut zero_all: Vec<Lang> = Vec::new();
         for run in &self.runs {
             let Some(t) = run.metrics.qa_task(task) else {
                 continue;
             };
-            for l in &t.languages {
-                if !langs.contains(l) {
-                    langs.push(l.clone());
+            for &l in &t.languages {
+                if !langs.contains(&l) {
+                    langs.push(l);
                 }
             }
-            for l in &t.zero_shot_languages {
-                if !zero_all.contains(l) {
-                    zero_all.push(l.clone());
+            for &l in &t.zero_shot_languages {
+                if !zero_all.contains(&l) {
+                    zero_all.push(l);
                 }
-                if !run.model().is_reference() && !zero_trained.contains(l) {
-                    zero_trained.push(l.clone());
+                if !run.model().is_reference() && !zero_trained.contains(&l) {
+                    zero_trained.push(l);
                 }
             }
         }
         let any_trained = self.runs.iter().any(|r| !r.model().is_reference());
         let zero = if any_trained { zero_trained } else { zero_all };
-        let zero = langs.iter().filter(|l| zero.contains(l)).cloned().collect();
+        let zero = langs.iter().filter(|l| zero.contains(l)).copied().collect();
         (langs, zero)
     }
 }

@@ -16,9 +16,9 @@ fn dataset_columns(task: &str) -> Vec<(Column, Getter)> {
         Box::new(move |run: &Run| {
             let task = run.metrics.qa_task(&t)?;
             let m = match name {
-                "mono" => task.mono.as_ref()?.mean,
+                "mono" => task.mono.mean,
                 "cross" => task.cross.as_ref()?.mean,
-                _ => task.multi.as_ref()?.mean,
+                _ => task.multi.mean,
             };
             Some(m.map)
         })
@@ -39,16 +39,7 @@ fn dataset_columns(task: &str) -> Vec<(Column, Getter)> {
         ),
         (
             Column::new("RD", 1, Better::Lower).in_group(task),
-            Box::new(move |run: &Run| {
-                let rd = run
-                    .metrics
-                    .qa_task(&t2)?
-                    .multi
-                    .as_ref()?
-                    .rank_distance
-                    .as_ref()?;
-                Some(rd.mean)
-            }),
+            Box::new(move |run: &Run| run.metrics.qa_task(&t2)?.multi.rank_distance.mean),
         ),
     ]
 }

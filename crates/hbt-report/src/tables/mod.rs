@@ -19,6 +19,7 @@ pub use pairs::pair_tables;
 pub use per_language::per_language_tables;
 pub(crate) use render::{fmt_num, md_escape};
 
+use hbt_schema::Lang;
 use serde::Serialize;
 
 use crate::groups::RunGroup;
@@ -186,6 +187,6 @@ pub(crate) fn zero_shot_note(experiment: &Experiment, task: &str) -> Option<Stri
     }
     Some(format!(
         "† zero-shot language ({task}): absent from the training data ({}).",
-        zero.join(", ")
+        zero.iter().map(Lang::as_str).collect::<Vec<_>>().join(", ")
     ))
 }

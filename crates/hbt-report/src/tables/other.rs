@@ -1,8 +1,10 @@
 //! Retrieval (BEIR/MIRACL layout) and bitext tasks, when an experiment evaluates them.
 
+use hbt_schema::metrics::TaskMetrics;
+
 use super::{Better, Cell, Column, Table, TableRow};
 use crate::groups::RunGroup;
-use crate::load::{Run, TaskMetrics};
+use crate::load::Run;
 use crate::stats::Summary;
 
 const RETRIEVAL: [(&str, &str); 4] = [
@@ -20,15 +22,15 @@ const BITEXT: [(&str, &str); 2] = [
 fn task_value(run: &Run, name: &str, field: &str) -> Option<f64> {
     run.metrics.tasks.iter().find_map(|t| match t {
         TaskMetrics::Retrieval(r) if r.task == name => match field {
-            "ndcg_at_10" => r.ndcg_at_10,
-            "map" => r.map,
-            "mrr_at_10" => r.mrr_at_10,
-            "recall_at_100" => r.recall_at_100,
+            "ndcg_at_10" => Some(r.ndcg_at_10),
+            "map" => Some(r.map),
+            "mrr_at_10" => Some(r.mrr_at_10),
+            "recall_at_100" => Some(r.recall_at_100),
             _ => None,
         },
         TaskMetrics::Bitext(b) if b.task == name => match field {
-            "forward_accuracy_at_1" => b.forward_accuracy_at_1,
-            "backward_accuracy_at_1" => b.backward_accuracy_at_1,
+            "forward_accuracy_at_1" => Some(b.forward_accuracy_at_1),
+            "backward_accuracy_at_1" => Some(b.backward_accuracy_at_1),
             _ => None,
         },
         _ => None,

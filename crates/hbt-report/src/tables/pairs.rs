@@ -1,18 +1,21 @@
 //! The cross-lingual X→Y mAP matrix (queries in X, pool in Y) per strategy group.
 
+use hbt_schema::metrics::QaMetrics;
+use hbt_schema::Lang;
+
 use super::{zero_shot_note, Better, Cell, Column, Table, TableRow};
 use crate::groups::RunGroup;
-use crate::load::{Experiment, QaTask};
+use crate::load::Experiment;
 use crate::stats::{mean, Summary};
 
 /// Mean over a group's runs of the cross mAP of X→Y (`None` when no run has the pair); on the
 /// diagonal, the monolingual mAP of X.
-pub(crate) fn pair_value(tasks: &[&QaTask], x: &str, y: &str) -> Option<f64> {
+fn pair_value(tasks: &[&QaMetrics], x: Lang, y: Lang) -> Option<f64> {
     let v: Vec<f64> = tasks
         .iter()
         .filter_map(|t| {
             if x == y {
-                t.mono.as_ref()?.per_language.get(x).map(|m| m.map)
+                t.mono.per_language.get(&x).map(|m| m.map)
             } else {
                 t.cross_pair(x, y).map(|m| m.map)
             }
@@ -34,7 +37,7 @@ pub fn pair_tables(experiment: &Experiment, groups: &[RunGroup<'_>]) -> Vec<Tabl
     for task in experiment.qa_tasks() {
         let (langs, zero) = experiment.task_languages(&task);
         for g in groups {
-            let tasks: Vec<&QaTask> = g
+            let tasks: Vec<&QaMetrics> = g
                 .runs
                 .iter()
                 .filter_map(|r| r.metrics.qa_task(&task))
@@ -45,14 +48,14 @@ pub fn pair_tables(experiment: &Experiment, groups: &[RunGroup<'_>]) -> Vec<Tabl
             }
             let mut columns: Vec<Column> = langs
                 .iter()
-                .map(|l| Column::new(l.clone(), 3, Better::Neither).zero_shot(zero.contains(l)))
+                .map(|l| Column::new(l.as_str(), 3, Better::Neither).zero_shot(zero.contains(l)))
                 .collect();
             columns.push(Column::new("mean", 3, Better::Neither));
             let mut rows = Vec::new();
-            for x in &langs {
+            for &x in &langs {
                 let mut off = Vec::new();
                 let mut cells = Vec::new();
-                for y in &langs {
+                for &y in &langs {
                     let v = pair_value(&tasks, x, y);
                     if x == y {
                         cells.push(
@@ -66,22 +69,22 @@ pub fn pair_tables(experiment: &Experiment, groups: &[RunGroup<'_>]) -> Vec<Tabl
                     }
                 }
                 cells.push(value((!off.is_empty()).then(|| mean(&off))));
-                let mut row = TableRow::new(x.clone(), cells);
-                row.zero_shot = zero.contains(x);
+                let mut row = TableRow::new(x.as_str(), cells);
+                row.zero_shot = zero.contains(&x);
                 rows.push(row);
             }
             let mut cells = Vec::new();
-            for y in &langs {
+            for &y in &langs {
                 let col: Vec<f64> = langs
                     .iter()
-                    .filter(|x| *x != y)
-                    .filter_map(|x| pair_value(&tasks, x, y))
+                    .filter(|&&x| x != y)
+                    .filter_map(|&x| pair_value(&tasks, x, y))
                     .collect();
                 cells.push(value((!col.is_empty()).then(|| mean(&col))));
             }
             let all: Vec<f64> = langs
                 .iter()
-                .flat_map(|x| langs.iter().map(move |y| (x, y)))
+                .flat_map(|&x| langs.iter().map(move |&y| (x, y)))
                 .filter(|(x, y)| x != y)
                 .filter_map(|(x, y)| pair_value(&tasks, x, y))
                 .collect();

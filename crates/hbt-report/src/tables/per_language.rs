@@ -1,8 +1,11 @@
 //! Per-language tables: mono mAP, multi mAP and multi rank distance per query language.
 
+use hbt_schema::metrics::QaMetrics;
+use hbt_schema::Lang;
+
 use super::{zero_shot_note, Better, Cell, Column, Table, TableRow};
 use crate::groups::RunGroup;
-use crate::load::{Experiment, QaTask};
+use crate::load::Experiment;
 use crate::stats::Summary;
 
 /// Which per-language measure a table shows.
@@ -14,26 +17,24 @@ enum Measure {
 }
 
 impl Measure {
-    fn per_language(self, task: &QaTask, lang: &str) -> Option<f64> {
+    fn per_language(self, task: &QaMetrics, lang: Lang) -> Option<f64> {
         match self {
-            Measure::MonoMap => task.mono.as_ref()?.per_language.get(lang).map(|m| m.map),
-            Measure::MultiMap => task.multi.as_ref()?.per_language.get(lang).map(|m| m.map),
+            Measure::MonoMap => task.mono.per_language.get(&lang).map(|m| m.map),
+            Measure::MultiMap => task.multi.per_language.get(&lang).map(|m| m.map),
             Measure::RankDistance => task
                 .multi
-                .as_ref()?
                 .rank_distance
-                .as_ref()?
                 .per_language
-                .get(lang)
+                .get(&lang)
                 .map(|r| r.mean),
         }
     }
 
-    fn mean(self, task: &QaTask) -> Option<f64> {
+    fn mean(self, task: &QaMetrics) -> Option<f64> {
         match self {
-            Measure::MonoMap => task.mono.as_ref().map(|s| s.mean.map),
-            Measure::MultiMap => task.multi.as_ref().map(|s| s.mean.map),
-            Measure::RankDistance => task.multi.as_ref()?.rank_distance.as_ref().map(|r| r.mean),
+            Measure::MonoMap => Some(task.mono.mean.map),
+            Measure::MultiMap => Some(task.multi.mean.map),
+            Measure::RankDistance => task.multi.rank_distance.mean,
         }
     }
 }
@@ -70,21 +71,21 @@ pub fn per_language_tables(experiment: &Experiment, groups: &[RunGroup<'_>]) -> 
         for (measure, id, what, precision, better) in specs {
             let mut columns: Vec<Column> = langs
                 .iter()
-                .map(|l| Column::new(l.clone(), precision, better).zero_shot(zero.contains(l)))
+                .map(|l| Column::new(l.as_str(), precision, better).zero_shot(zero.contains(l)))
                 .collect();
             columns.push(Column::new("mean", precision, better));
             let mut rows = Vec::new();
             let mut any_value = false;
             let mut previous_reference = None;
             for g in groups {
-                let tasks: Vec<&QaTask> = g
+                let tasks: Vec<&QaMetrics> = g
                     .runs
                     .iter()
                     .filter_map(|r| r.metrics.qa_task(&task))
                     .collect();
                 let mut cells: Vec<Cell> = langs
                     .iter()
-                    .map(|l| {
+                    .map(|&l| {
                         let v: Vec<f64> = tasks
                             .iter()
                             .filter_map(|t| measure.per_language(t, l))

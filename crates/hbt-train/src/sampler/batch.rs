@@ -3,27 +3,7 @@
 use hbt_data::Lang;
 use serde::{Deserialize, Serialize};
 
-/// The kind of a batch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum BatchKind {
-    /// Every pair's question and answer in one language shared by the whole batch.
-    Mono,
-    /// Every pair's question and answer in one language; languages vary between pairs.
-    Mixed,
-    /// Every pair's question and answer in different languages.
-    Cross,
-}
-
-impl std::fmt::Display for BatchKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            BatchKind::Mono => "mono",
-            BatchKind::Mixed => "mixed",
-            BatchKind::Cross => "cross",
-        })
-    }
-}
+pub use hbt_schema::BatchKind;
 
 /// One training pair: a question and its answer, each in a language.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -48,11 +48,11 @@ impl BatchSampler {
         let need_cross = match config.strategy {
             Strategy::Mono | Strategy::Mixed => false,
             Strategy::Cross => true,
-            Strategy::Hybrid { alpha } => {
-                if !(0.0..=1.0).contains(&alpha) {
-                    return Err(TrainError::BadAlpha(alpha));
+            Strategy::Hybrid => {
+                if !(0.0..=1.0).contains(&config.alpha) {
+                    return Err(TrainError::BadAlpha(config.alpha));
                 }
-                alpha < 1.0
+                config.alpha < 1.0
             }
         };
         let sources = sources
@@ -80,11 +80,6 @@ impl BatchSampler {
     /// Usable units (groups or translation pairs) per source.
     pub fn source_sizes(&self) -> Vec<usize> {
         self.sources.iter().map(Prepared::len).collect()
-    }
-
-    /// Source names, in order.
-    pub fn source_names(&self) -> Vec<&str> {
-        self.sources.iter().map(|s| s.name.as_str()).collect()
     }
 
     /// Groups dropped per source because they cannot serve the strategy (single-language
@@ -189,8 +184,8 @@ impl BatchSampler {
             Strategy::Mono => BatchKind::Mono,
             Strategy::Mixed => BatchKind::Mixed,
             Strategy::Cross => BatchKind::Cross,
-            Strategy::Hybrid { alpha } => {
-                if rng.random::<f64>() < alpha {
+            Strategy::Hybrid => {
+                if rng.random::<f64>() < self.config.alpha {
                     BatchKind::Mono
                 } else {
                     BatchKind::Cross

@@ -8,7 +8,8 @@
 //!   languages; languages vary inside the batch.
 //! - [`Strategy::Cross`] (X-Y): each pair has question language X and answer language Y ≠ X,
 //!   drawn per pair uniformly among the group's ordered language pairs.
-//! - [`Strategy::Hybrid`]: each batch is mono with probability α, else cross.
+//! - [`Strategy::Hybrid`]: each batch is mono with probability α ([`SamplerConfig::alpha`]),
+//!   else cross.
 //!
 //! With several sources, each batch's source is drawn in proportion to its size (usable groups
 //! or translation pairs). A source holds either parallel groups or translation pairs. A
@@ -56,39 +57,14 @@ mod tests;
 
 pub use self::core::BatchSampler;
 pub use batch::{Batch, BatchKind, Pair};
-pub use composition::BatchComposition;
+pub use composition::record;
 pub use epoch::{SamplerState, SourceState};
+pub use hbt_schema::BatchComposition;
 pub use source::TrainingSource;
 
 use serde::{Deserialize, Serialize};
 
-/// How batches are composed (see the module documentation).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase", tag = "name", deny_unknown_fields)]
-pub enum Strategy {
-    /// X-X-mono: one language per batch.
-    Mono,
-    /// X-X: each pair in one language, languages vary inside the batch.
-    Mixed,
-    /// X-Y: question and answer in different languages, drawn per pair.
-    Cross,
-    /// Mono with probability `alpha`, else cross.
-    Hybrid {
-        /// Probability that a batch is mono, in [0, 1].
-        alpha: f64,
-    },
-}
-
-/// How the language of a mono batch is drawn.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LanguageWeighting {
-    /// In proportion to the number of groups that have the language.
-    #[default]
-    Proportional,
-    /// Uniformly among the source's languages.
-    Uniform,
-}
+pub use hbt_schema::{LanguageWeighting, Strategy};
 
 /// Settings of a [`BatchSampler`].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -96,6 +72,8 @@ pub enum LanguageWeighting {
 pub struct SamplerConfig {
     /// The batch strategy.
     pub strategy: Strategy,
+    /// [`Strategy::Hybrid`] only: probability that a batch is mono, in [0, 1].
+    pub alpha: f64,
     /// Pairs per batch.
     pub batch_size: usize,
     /// How mono batch languages are drawn.

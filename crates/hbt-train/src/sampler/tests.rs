@@ -51,16 +51,41 @@ fn groups(prefix: &str, n: usize) -> Vec<ParallelGroup> {
         .collect()
 }
 
-fn config(strategy: Strategy, batch_size: usize, seed: u64) -> SamplerConfig {
+/// A strategy with its α (α only matters for hybrid; 0.5 unless given).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Spec {
+    strategy: Strategy,
+    alpha: f64,
+}
+
+impl From<Strategy> for Spec {
+    fn from(strategy: Strategy) -> Spec {
+        Spec {
+            strategy,
+            alpha: 0.5,
+        }
+    }
+}
+
+fn hybrid(alpha: f64) -> Spec {
+    Spec {
+        strategy: Strategy::Hybrid,
+        alpha,
+    }
+}
+
+fn config(spec: impl Into<Spec>, batch_size: usize, seed: u64) -> SamplerConfig {
+    let Spec { strategy, alpha } = spec.into();
     SamplerConfig {
         strategy,
+        alpha,
         batch_size,
         language_weighting: LanguageWeighting::Proportional,
         seed,
     }
 }
 
-fn sampler(strategy: Strategy, batch_size: usize, seed: u64) -> BatchSampler {
+fn sampler(strategy: impl Into<Spec>, batch_size: usize, seed: u64) -> BatchSampler {
     BatchSampler::new(
         vec![TrainingSource::from_groups("synthetic", groups("g", 200))],
         config(strategy, batch_size, seed),
@@ -72,7 +97,7 @@ const ALL: [Strategy; 4] = [
     Strategy::Mono,
     Strategy::Mixed,
     Strategy::Cross,
-    Strategy::Hybrid { alpha: 0.5 },
+    Strategy::Hybrid,
 ];
 
 /// Checks that every pair's texts belong to its group and languages.
@@ -87,10 +112,10 @@ fn check_texts(batch: &Batch) {
 fn hybrid_mono_share_is_within_three_sd_of_alpha() {
     let n = 10_000;
     for alpha in [0.0, 0.25, 0.5, 1.0] {
-        let mut s = sampler(Strategy::Hybrid { alpha }, 8, 11);
+        let mut s = sampler(hybrid(alpha), 8, 11);
         let mut comp = BatchComposition::new();
         for batch in s.by_ref().take(n) {
-            comp.record(&batch);
+            record(&mut comp, &batch);
         }
         let share = comp.mono_share();
         let sd = (alpha * (1.0 - alpha) / n as f64).sqrt();
@@ -105,7 +130,7 @@ fn hybrid_mono_share_is_within_three_sd_of_alpha() {
 
 #[test]
 fn mono_batches_are_single_language() {
-    for strategy in [Strategy::Mono, Strategy::Hybrid { alpha: 0.5 }] {
+    for strategy in [Strategy::Mono.into(), hybrid(0.5)] {
         let mut s = sampler(strategy, 8, 3);
         let mut langs_seen = HashSet::new();
         for batch in s.by_ref().take(2000) {
@@ -141,12 +166,12 @@ fn mixed_pairs_share_a_language_that_varies_inside_batches() {
 
 #[test]
 fn cross_pairs_always_differ_in_language_and_cover_all_ordered_pairs() {
-    for strategy in [Strategy::Cross, Strategy::Hybrid { alpha: 0.5 }] {
+    for strategy in [Strategy::Cross.into(), hybrid(0.5)] {
         let mut s = sampler(strategy, 8, 5);
         let mut comp = BatchComposition::new();
         for batch in s.by_ref().take(2000) {
             check_texts(&batch);
-            comp.record(&batch);
+            record(&mut comp, &batch);
             if batch.kind == BatchKind::Cross {
                 assert!(batch.pairs.iter().all(|p| p.question_lang != p.answer_lang));
             }
@@ -278,12 +303,12 @@ fn source_choice_is_proportional_to_size() {
             TrainingSource::from_groups("mid", groups("b", 100)),
             TrainingSource::from_groups("small", groups("c", 50)),
         ],
-        config(Strategy::Hybrid { alpha: 0.5 }, 8, 12),
+        config(hybrid(0.5), 8, 12),
     )
     .unwrap();
     let mut comp = BatchComposition::new();
     for batch in s.by_ref().take(n as usize) {
-        comp.record(&batch);
+        record(&mut comp, &batch);
     }
     for (i, size) in [200.0, 100.0, 50.0].iter().enumerate() {
         assert_share(comp.by_source[i], n, size / 350.0, &format!("source {i}"));
@@ -388,20 +413,17 @@ fn translation_sources_always_yield_cross_batches() {
 fn single_language_groups_are_dropped_only_when_cross_batches_are_drawn() {
     let mut data = groups("g", 50);
     data.extend((0..10).map(|i| group(&format!("solo{i}"), &["en"])));
-    let make = |strategy| {
+    let make = |strategy: Spec| {
         BatchSampler::new(
             vec![TrainingSource::from_groups("s", data.clone())],
             config(strategy, 8, 17),
         )
         .unwrap()
     };
-    assert_eq!(make(Strategy::Mono).dropped(), vec![0]);
-    assert_eq!(make(Strategy::Hybrid { alpha: 1.0 }).dropped(), vec![0]);
-    assert_eq!(make(Strategy::Cross).dropped(), vec![10]);
-    assert_eq!(
-        make(Strategy::Hybrid { alpha: 0.3 }).source_sizes(),
-        vec![50]
-    );
+    assert_eq!(make(Strategy::Mono.into()).dropped(), vec![0]);
+    assert_eq!(make(hybrid(1.0)).dropped(), vec![0]);
+    assert_eq!(make(Strategy::Cross.into()).dropped(), vec![10]);
+    assert_eq!(make(hybrid(0.3)).source_sizes(), vec![50]);
 }
 
 #[test]
@@ -421,7 +443,7 @@ fn bad_inputs_are_refused_with_the_name() {
     assert_eq!(err, TrainError::MixedSource("both".into()));
     let err = BatchSampler::new(
         vec![TrainingSource::from_groups("g", groups("g", 10))],
-        config(Strategy::Hybrid { alpha: 1.5 }, 4, 1),
+        config(hybrid(1.5), 4, 1),
     )
     .unwrap_err();
     assert_eq!(err, TrainError::BadAlpha(1.5));
@@ -439,10 +461,10 @@ fn bad_inputs_are_refused_with_the_name() {
 
 #[test]
 fn composition_counts_batches_and_language_pairs_and_serialises() {
-    let mut s = sampler(Strategy::Hybrid { alpha: 0.5 }, 8, 18);
+    let mut s = sampler(hybrid(0.5), 8, 18);
     let mut comp = BatchComposition::new();
     for batch in s.by_ref().take(100) {
-        comp.record(&batch);
+        record(&mut comp, &batch);
     }
     assert_eq!(comp.batches, 100);
     assert_eq!(comp.mono + comp.cross, 100);
@@ -456,7 +478,7 @@ fn composition_counts_batches_and_language_pairs_and_serialises() {
 
 #[test]
 fn strategy_and_config_serialise() {
-    let cfg = config(Strategy::Hybrid { alpha: 0.25 }, 32, 42);
+    let cfg = config(hybrid(0.25), 32, 42);
     let json = serde_json::to_string(&cfg).unwrap();
     let back: SamplerConfig = serde_json::from_str(&json).unwrap();
     assert_eq!(back, cfg);

@@ -15,9 +15,9 @@ use burn::tensor::backend::{AutodiffBackend, Backend};
 use hbt_model::Encoder;
 use serde::{Deserialize, Serialize};
 
-use super::log::{DevRow, TrainLogRow};
 use crate::error::{Result, TrainError};
 use crate::sampler::{BatchComposition, SamplerState};
+use hbt_schema::{DevRow, TrainLogRow};
 
 /// The recorder of model and optimizer files (full-precision MessagePack).
 type FileRecorder = NamedMpkFileRecorder<FullPrecisionSettings>;

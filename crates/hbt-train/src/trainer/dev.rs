@@ -10,7 +10,7 @@ use burn::tensor::backend::Backend;
 use burn::tensor::{ElementConversion, Tensor, TensorData};
 use hbt_data::tokenize::TextTokenizer;
 use hbt_data::ParallelGroup;
-use hbt_model::{encode, Encoder};
+use hbt_model::{encode, l2_normalize_row, Encoder};
 
 use crate::error::{Result, TrainError};
 use crate::loss::{info_nce, InfoNceConfig};
@@ -86,8 +86,15 @@ impl DevSet {
                 recall_at_1: 0.0,
             });
         }
-        let q = normalized(encode(model, &self.questions, 64, device).map_err(TrainError::model)?);
-        let a = normalized(encode(model, &self.answers, 64, device).map_err(TrainError::model)?);
+        let embed = |ids: &[Vec<u32>]| -> Result<Vec<Vec<f32>>> {
+            let mut rows = encode(model, ids, 64, device).map_err(TrainError::model)?;
+            if loss.normalize {
+                rows.iter_mut().for_each(|row| l2_normalize_row(row));
+            }
+            Ok(rows)
+        };
+        let q = embed(&self.questions)?;
+        let a = embed(&self.answers)?;
         let mut total = 0.0;
         let mut batches = 0usize;
         for chunk in self.loss_pairs.chunks(batch_size.max(2)) {
@@ -122,14 +129,6 @@ impl DevSet {
 
 fn dot(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
-}
-
-fn normalized(mut rows: Vec<Vec<f32>>) -> Vec<Vec<f32>> {
-    for row in &mut rows {
-        let norm = dot(row, row).sqrt().max(1e-12);
-        row.iter_mut().for_each(|x| *x /= norm);
-    }
-    rows
 }
 
 fn rows_tensor<'a, B: Backend>(

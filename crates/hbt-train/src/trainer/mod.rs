@@ -18,10 +18,12 @@ pub mod step;
 pub use checkpoint::{BestCheckpoint, CheckpointDir, TrainerState};
 pub use clip::{clip_global_norm, global_norm};
 pub use dev::{DevMetrics, DevSet};
-pub use log::{dev_log_csv, train_log_csv, DevRow, TrainLogRow};
+pub use hbt_schema::{DevRow, TrainLogRow};
+pub use log::log_row;
+pub use step::StepGradients;
 
 use burn::module::AutodiffModule;
-use burn::optim::{AdamWConfig, GradientsAccumulator, GradientsParams, Optimizer};
+use burn::optim::AdamWConfig;
 use burn::tensor::backend::AutodiffBackend;
 use burn::tensor::ElementConversion;
 use hbt_data::split::splitmix64;
@@ -31,7 +33,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, TrainError};
 use crate::loss::InfoNceConfig;
-use crate::sampler::{BatchComposition, BatchSampler};
+use crate::sampler::{record, BatchComposition, BatchSampler};
 use crate::schedule::LinearSchedule;
 
 /// Settings of the training loop.
@@ -234,7 +236,7 @@ pub fn train<B: AutodiffBackend>(
             device,
             splitmix64(config.seed ^ step.wrapping_mul(0x9e37_79b9_7f4a_7c15)),
         );
-        let mut accumulated = GradientsAccumulator::<Encoder<B>>::new();
+        let mut gradients = StepGradients::new(config.accumulation);
         let mut loss_sum = 0.0;
         for _ in 0..config.accumulation {
             let batch = sampler.next_batch();
@@ -255,20 +257,12 @@ pub fn train<B: AutodiffBackend>(
                     last_checkpoint: last.map_or("none".into(), |p| p.display().to_string()),
                 });
             }
-            let loss = loss.div_scalar(config.accumulation as f64);
-            let grads = GradientsParams::from_grads(loss.backward(), &model);
-            accumulated.accumulate(&model, grads);
-            state.composition.record(&batch);
-            state
-                .log
-                .push(TrainLogRow::of(&batch, step, value, learning_rate));
+            gradients.add(&model, loss);
+            record(&mut state.composition, &batch);
+            state.log.push(log_row(&batch, step, value, learning_rate));
             loss_sum += value;
         }
-        let mut grads = accumulated.grads();
-        if let Some(max_norm) = config.max_grad_norm {
-            clip_global_norm::<B, _>(&model, &mut grads, max_norm);
-        }
-        model = optimizer.step(learning_rate, model, grads);
+        model = gradients.apply(model, &mut optimizer, learning_rate, config.max_grad_norm);
         state.step = step;
         on_event(TrainEvent::Step {
             step,

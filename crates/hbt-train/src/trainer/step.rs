@@ -1,7 +1,9 @@
-//! One batch through the encoder: tokenize questions and answers, embed both sides and apply
-//! the contrastive loss.
+//! One training step: each batch through the encoder (tokenize questions and answers, embed
+//! both sides, the contrastive loss), the gradients of the step's batches averaged, clipped
+//! and applied by the optimizer. The training loop and the training benchmark both use it.
 
-use burn::tensor::backend::Backend;
+use burn::optim::{GradientsAccumulator, GradientsParams, Optimizer};
+use burn::tensor::backend::{AutodiffBackend, Backend};
 use burn::tensor::Tensor;
 use hbt_data::tokenize::TextTokenizer;
 use hbt_model::{embed_bucketed, Encoder};
@@ -9,6 +11,7 @@ use hbt_model::{embed_bucketed, Encoder};
 use crate::error::{Result, TrainError};
 use crate::loss::{info_nce, InfoNceConfig};
 use crate::sampler::Batch;
+use crate::trainer::clip_global_norm;
 
 /// Token ids of some texts.
 pub fn tokenize<'a>(
@@ -49,4 +52,43 @@ pub fn ids_loss<B: Backend>(
         embed_bucketed(model, ids, length_buckets, device).map_err(TrainError::model)
     };
     info_nce(embed(questions)?, embed(answers)?, loss)
+}
+
+/// The gradients of one optimizer step over `batches` batches: each batch's loss is divided by
+/// the number of batches (their gradients are averaged), then clipped and applied once.
+pub struct StepGradients<B: AutodiffBackend> {
+    accumulated: GradientsAccumulator<Encoder<B>>,
+    batches: usize,
+}
+
+impl<B: AutodiffBackend> StepGradients<B> {
+    /// An empty step over `batches` batches (at least 1).
+    pub fn new(batches: usize) -> Self {
+        StepGradients {
+            accumulated: GradientsAccumulator::new(),
+            batches: batches.max(1),
+        }
+    }
+
+    /// Back-propagates one batch's loss (scaled by 1 / batches) and adds its gradients.
+    pub fn add(&mut self, model: &Encoder<B>, loss: Tensor<B, 1>) {
+        let loss = loss.div_scalar(self.batches as f64);
+        let grads = GradientsParams::from_grads(loss.backward(), model);
+        self.accumulated.accumulate(model, grads);
+    }
+
+    /// Clips the summed gradients to `max_grad_norm` (when given) and applies the update.
+    pub fn apply<O: Optimizer<Encoder<B>, B>>(
+        mut self,
+        model: Encoder<B>,
+        optimizer: &mut O,
+        learning_rate: f64,
+        max_grad_norm: Option<f64>,
+    ) -> Encoder<B> {
+        let mut grads = self.accumulated.grads();
+        if let Some(max_norm) = max_grad_norm {
+            clip_global_norm::<B, _>(&model, &mut grads, max_norm);
+        }
+        optimizer.step(learning_rate, model, grads)
+    }
 }

@@ -1,0 +1,117 @@
+//! A run's results folder, written atomically: everything goes into a hidden staging folder
+//! beside the final one, which replaces `results/EXPERIMENT/RUN/` only when the run succeeds.
+//! A failed run leaves nothing behind.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use hbt_schema::file::{to_json_text, write_atomic};
+
+/// The staging folder of one run; removed on drop unless committed.
+pub struct RunDir {
+    staging: PathBuf,
+    target: PathBuf,
+    created_experiment_dir: Option<PathBuf>,
+    committed: bool,
+}
+
+impl RunDir {
+    /// Creates `results/EXPERIMENT/.RUN.partial/` (clearing a stale one).
+    pub fn create(results_dir: &Path, experiment: &str, run: &str) -> Result<RunDir> {
+        let experiment_dir = results_dir.join(experiment);
+        let created_experiment_dir = (!experiment_dir.exists()).then(|| experiment_dir.clone());
+        let staging = experiment_dir.join(format!(".{run}.partial"));
+        if staging.exists() {
+            std::fs::remove_dir_all(&staging)
+                .with_context(|| format!("{}: cannot remove", staging.display()))?;
+        }
+        std::fs::create_dir_all(&staging)
+            .with_context(|| format!("{}: cannot create", staging.display()))?;
+        Ok(RunDir {
+            staging,
+            target: experiment_dir.join(run),
+            created_experiment_dir,
+            committed: false,
+        })
+    }
+
+    /// The folder to write into while the run is going on.
+    pub fn path(&self) -> &Path {
+        &self.staging
+    }
+
+    /// Where the results will be once committed.
+    pub fn target(&self) -> &Path {
+        &self.target
+    }
+
+    /// Writes a file inside the run folder atomically.
+    pub fn write(&self, name: &str, contents: &[u8]) -> Result<()> {
+        Ok(write_atomic(&self.staging.join(name), contents)?)
+    }
+
+    /// Writes a JSON file inside the run folder (pretty-printed, final newline).
+    pub fn write_json<T: serde::Serialize>(&self, name: &str, value: &T) -> Result<()> {
+        let path = self.staging.join(name);
+        Ok(write_atomic(&path, to_json_text(&path, value)?.as_bytes())?)
+    }
+
+    /// Moves the finished run into place, replacing an older result of the same run.
+    pub fn commit(mut self) -> Result<PathBuf> {
+        if self.target.exists() {
+            std::fs::remove_dir_all(&self.target).with_context(|| {
+                format!("{}: cannot replace the old result", self.target.display())
+            })?;
+        }
+        std::fs::rename(&self.staging, &self.target).with_context(|| {
+            format!(
+                "{}: cannot move the finished run into place",
+                self.target.display()
+            )
+        })?;
+        self.committed = true;
+        Ok(self.target.clone())
+    }
+}
+
+impl Drop for RunDir {
+    fn drop(&mut self) {
+        if self.committed {
+            return;
+        }
+        let _ = std::fs::remove_dir_all(&self.staging);
+        if let Some(dir) = &self.created_experiment_dir {
+            // Only removes the experiment folder if this run created it and it is empty.
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dropped_runs_leave_nothing_behind() {
+        let results = tempfile::tempdir().unwrap();
+        {
+            let run = RunDir::create(results.path(), "exp", "main").unwrap();
+            run.write("a.txt", b"x").unwrap();
+        }
+        assert!(!results.path().join("exp").exists());
+    }
+
+    #[test]
+    fn committed_runs_replace_older_ones() {
+        let results = tempfile::tempdir().unwrap();
+        for content in [b"old", b"new"] {
+            let run = RunDir::create(results.path(), "exp", "main").unwrap();
+            run.write("a.txt", content).unwrap();
+            run.commit().unwrap();
+        }
+        let dir = results.path().join("exp");
+        assert_eq!(std::fs::read(dir.join("main/a.txt")).unwrap(), b"new");
+        let entries: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+        assert_eq!(entries.len(), 1, "no staging folder left");
+    }
+}

@@ -1,0 +1,253 @@
+//! The eval stage: embed each evaluation task once with the run's encoder (or index it with
+//! BM25), search every setting, and write `metrics.json`, `per_query.parquet` and, on request,
+//! TREC run files into the run folder.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use burn::tensor::backend::Backend;
+use hbt_data::task::QaTask;
+use hbt_data::tokenize::TextTokenizer;
+use hbt_data::Lang;
+use hbt_eval::{
+    bm25_bitext_scorers, bm25_retrieval_scorer, document_text, evaluate_bitext, evaluate_qa,
+    evaluate_retrieval, write_per_query, write_trec, Bm25Params, Bm25Qa, DenseQa, DenseScorer,
+    Embeddings, EvalEvent, PerQueryRow, QaEmbeddings, QaScoring, SearchOptions, TrecRun,
+    PER_QUERY_FILE,
+};
+use hbt_model::{encode, Encoder};
+use hbt_schema::metrics::TaskMetrics;
+use hbt_schema::{ExperimentConfig, MetricsFile, ModelKind, METRICS_FILE};
+
+use super::data::{EvalTask, PreparedData};
+use crate::progress::{Progress, StageLog};
+
+/// What ranks the candidates.
+pub enum Ranker<'a, B: Backend> {
+    /// A dense encoder and its tokenizer.
+    Dense {
+        /// The encoder (inference backend).
+        model: &'a Encoder<B>,
+        /// Its tokenizer.
+        tokenizer: &'a TextTokenizer,
+    },
+    /// The BM25 baseline.
+    Bm25,
+}
+
+/// Evaluation settings shared by `hbt experiment` and `hbt eval`.
+pub struct EvalSettings {
+    /// Sequences per encoding batch.
+    pub batch_size: usize,
+    /// Search options (block size, top-k for TREC).
+    pub search: SearchOptions,
+    /// Write TREC runs and qrels.
+    pub trec: bool,
+    /// Candidates are sentence plus paragraph.
+    pub candidate_context: bool,
+}
+
+impl EvalSettings {
+    /// The settings of an experiment file.
+    pub fn of(config: &ExperimentConfig) -> EvalSettings {
+        EvalSettings {
+            batch_size: config.eval.batch_size,
+            search: SearchOptions {
+                block_size: config.eval.search_block,
+                top_k: if config.eval.trec { 100 } else { 0 },
+            },
+            trec: config.eval.trec,
+            candidate_context: config.data.candidate_context,
+        }
+    }
+}
+
+/// Languages of the training data (the others are zero-shot).
+pub fn train_languages(data: &PreparedData) -> Vec<Lang> {
+    let mut langs = BTreeSet::new();
+    for source in &data.sources {
+        for group in source.groups.train.iter().chain(&source.groups.dev) {
+            langs.extend(group.languages());
+        }
+        for pair in &source.pairs {
+            langs.insert(pair.source_lang);
+            langs.insert(pair.target_lang);
+        }
+    }
+    langs.into_iter().collect()
+}
+
+impl<B: Backend> Ranker<'_, B> {
+    /// Embeds every language's questions and candidates of `task` once.
+    pub fn embed_qa(
+        &self,
+        task: &QaTask,
+        settings: &EvalSettings,
+        device: &B::Device,
+    ) -> Result<QaEmbeddings> {
+        let mut embeddings = QaEmbeddings::default();
+        for (lang, pool) in &task.pools {
+            let questions: Vec<String> = pool.questions.iter().map(|q| q.text.clone()).collect();
+            let candidates: Vec<String> = (0..pool.candidates.len())
+                .map(|i| task.candidate_text(*lang, i, settings.candidate_context))
+                .collect();
+            embeddings
+                .questions
+                .insert(*lang, self.embed(&questions, settings, device)?);
+            embeddings
+                .candidates
+                .insert(*lang, self.embed(&candidates, settings, device)?);
+        }
+        Ok(embeddings)
+    }
+
+    /// Embeddings of `texts`, in order: unit length when the encoder normalises
+    /// (`model.normalize`), so that scores are cosine similarities, else as pooled.
+    pub fn embed(
+        &self,
+        texts: &[String],
+        settings: &EvalSettings,
+        device: &B::Device,
+    ) -> Result<Embeddings> {
+        let Ranker::Dense { model, tokenizer } = self else {
+            unreachable!("only dense rankers embed")
+        };
+        let ids = texts
+            .iter()
+            .map(|t| tokenizer.encode(t))
+            .collect::<Result<Vec<_>, _>>()?;
+        let rows = encode(model, &ids, settings.batch_size, device)?;
+        let dim = rows.first().map_or(model.config().hidden_size, Vec::len);
+        let flat: Vec<f32> = rows.into_iter().flatten().collect();
+        let embeddings = Embeddings::new(flat, texts.len(), dim)?;
+        Ok(if model.config().normalize {
+            embeddings.normalized()
+        } else {
+            embeddings
+        })
+    }
+}
+
+/// What one evaluation covers and where its results go.
+#[derive(Clone, Copy)]
+pub struct EvalJob<'a> {
+    /// The tasks, by name.
+    pub tasks: &'a [(String, EvalTask)],
+    /// Languages of the training data (the others are zero-shot).
+    pub train_languages: &'a [Lang],
+    /// The model kind `metrics.json` records.
+    pub kind: ModelKind,
+    /// The run folder to write into.
+    pub out: &'a Path,
+}
+
+/// Evaluates every task of `job` and writes the results files into its folder.
+pub fn run<B: Backend>(
+    job: &EvalJob<'_>,
+    ranker: &Ranker<'_, B>,
+    settings: &EvalSettings,
+    device: &B::Device,
+    progress: &dyn Progress,
+) -> Result<()> {
+    let EvalJob {
+        tasks,
+        train_languages,
+        kind,
+        out,
+    } = *job;
+    let log = StageLog::start(progress, "eval", &format!("{} task(s)", tasks.len()));
+    let mut metrics = Vec::new();
+    let mut rows: Vec<PerQueryRow> = Vec::new();
+    let mut runs: Vec<TrecRun> = Vec::new();
+    let mut last_note = std::time::Instant::now();
+    let mut progress = |event: &EvalEvent<'_>| {
+        if let EvalEvent::BlockDone { label, done, total } = event {
+            if done == total || last_note.elapsed().as_secs() >= 10 {
+                log.note(&format!("{label}: {done}/{total} queries"));
+                last_note = std::time::Instant::now();
+            }
+        }
+    };
+    for (name, task) in tasks {
+        match task {
+            EvalTask::Qa(task) => {
+                let bm25;
+                let embeddings;
+                let dense;
+                let scoring: &dyn QaScoring = match ranker {
+                    Ranker::Bm25 => {
+                        bm25 = Bm25Qa {
+                            params: Bm25Params::default(),
+                            with_context: settings.candidate_context,
+                        };
+                        &bm25
+                    }
+                    Ranker::Dense { .. } => {
+                        embeddings = ranker.embed_qa(task, settings, device)?;
+                        log.note(&format!("{name}: embedded every language"));
+                        dense = DenseQa::<B>::new(task, &embeddings, device)?;
+                        &dense
+                    }
+                };
+                let result = evaluate_qa(
+                    task,
+                    scoring,
+                    train_languages,
+                    &settings.search,
+                    &mut progress,
+                )
+                .with_context(|| format!("evaluating {name}"))?;
+                metrics.push(TaskMetrics::Qa(result.metrics));
+                rows.extend(result.rows);
+                runs.extend(result.runs);
+            }
+            EvalTask::Retrieval(task) => {
+                let result = match ranker {
+                    Ranker::Bm25 => {
+                        let mut scorer = bm25_retrieval_scorer(task, Bm25Params::default())?;
+                        evaluate_retrieval(task, &mut scorer, &settings.search, &mut progress)?
+                    }
+                    Ranker::Dense { .. } => {
+                        let queries: Vec<String> =
+                            task.queries.iter().map(|q| q.text.clone()).collect();
+                        let docs: Vec<String> = task.corpus.iter().map(document_text).collect();
+                        let q = ranker.embed(&queries, settings, device)?;
+                        let d = ranker.embed(&docs, settings, device)?;
+                        let mut scorer = DenseScorer::<B>::new(q, &d, device)?;
+                        evaluate_retrieval(task, &mut scorer, &settings.search, &mut progress)?
+                    }
+                };
+                metrics.push(TaskMetrics::Retrieval(result.metrics));
+                rows.extend(result.rows);
+                runs.extend(result.runs);
+            }
+            EvalTask::Bitext(task) => {
+                let result = match ranker {
+                    Ranker::Bm25 => {
+                        let (mut f, mut b) = bm25_bitext_scorers(task, Bm25Params::default())?;
+                        evaluate_bitext(task, &mut f, &mut b, &settings.search, &mut progress)?
+                    }
+                    Ranker::Dense { .. } => {
+                        let s = ranker.embed(&task.source, settings, device)?;
+                        let t = ranker.embed(&task.target, settings, device)?;
+                        let mut f = DenseScorer::<B>::new(s.clone(), &t, device)?;
+                        let mut b = DenseScorer::<B>::new(t, &s, device)?;
+                        evaluate_bitext(task, &mut f, &mut b, &settings.search, &mut progress)?
+                    }
+                };
+                metrics.push(TaskMetrics::Bitext(result.metrics));
+                rows.extend(result.rows);
+                runs.extend(result.runs);
+            }
+        }
+        log.note(&format!("{name}: done"));
+    }
+    MetricsFile::new(kind, train_languages, metrics).write(&out.join(METRICS_FILE))?;
+    write_per_query(&out.join(PER_QUERY_FILE), &rows)?;
+    if settings.trec {
+        write_trec(out, &runs, "hbt")?;
+    }
+    log.note(&format!("wrote {METRICS_FILE}, {PER_QUERY_FILE}"));
+    Ok(())
+}
