@@ -17,7 +17,7 @@ use hbt_data::tokenize::TextTokenizer;
 use hbt_model::backend::{FlexBackend, NdArrayBackend};
 use hbt_model::{encode, save_hf_dir, Encoder, EncoderConfig};
 use hbt_pipeline::{Locations, Progress, StageLog};
-use hbt_schema::BackendKind;
+use hbt_schema::{BackendKind, TextRole};
 use serde::Serialize;
 
 use crate::files::{write_f32_le, write_json};
@@ -132,7 +132,7 @@ pub fn run(
     let tokenizer = TextTokenizer::train(texts.iter(), VOCAB_SIZE, MAX_LEN)?;
     let sequences = sentences
         .iter()
-        .map(|s| tokenizer.encode(s))
+        .map(|s| tokenizer.encode_as(TextRole::Passage, s))
         .collect::<hbt_data::Result<Vec<_>>>()?;
     let tokens: usize = sequences.iter().map(Vec::len).sum();
     let config = xquad::xlmr_config(&tokenizer);

@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
-use hbt_schema::{BackendKind, Lang, PoolingMode};
+use hbt_pipeline::pretrained::SettingOverrides;
+use hbt_schema::{BackendKind, Lang, PoolingMode, TextRole};
 
 /// hbt: train and evaluate multilingual dense retrievers with hybrid batch training.
 #[derive(Debug, Parser)]
@@ -57,12 +58,24 @@ Examples:
   hbt train smoke
   hbt train smoke --resume             continue from the newest checkpoint of each run")]
     Train(ExperimentArgs),
-    /// Evaluate a saved model (Hugging Face folder) or BM25 on evaluation tasks.
+    /// Evaluate a model (Hugging Face folder, hub id or q4:FILE) or BM25 on evaluation tasks.
     #[command(after_help = "\
 Examples:
   hbt eval --checkpoint results/smoke/checkpoints/strategy-hybrid/final --task xquad-r
   hbt eval --checkpoint bm25 --task mlqa-r --out results/bm25-mlqa --trec")]
     Eval(EvalArgs),
+    /// Embed your own texts (JSONL, Parquet or one per line) into a Parquet file of ids and
+    /// vectors, with any model hbt loads.
+    #[command(after_help = "\
+Examples:
+  hbt encode --model results/smoke/checkpoints/strategy-hybrid/final --input docs.jsonl --output docs.parquet
+  hbt encode --model q4:../shared/models/multilingual-e5-small-q4/e5-small-q4.bin --pooling mean \\
+      --query-prefix 'query: ' --passage-prefix 'passage: ' --prefix query --input questions.txt --output q.parquet
+  hbt encode --model intfloat/multilingual-e5-small --input docs.parquet --text-field body --output d.parquet")]
+    Encode(EncodeArgs),
+    /// Work with model files.
+    #[command(subcommand)]
+    Model(ModelCommand),
     /// Tables, figures and report.md of experiments, from their results folders alone.
     #[command(
         after_help = "Examples:\n  hbt report smoke\n  hbt report study-mlqa-to-xquad alpha-sweep --no-figures"
@@ -92,9 +105,14 @@ pub struct ExperimentArgs {
     #[arg(long)]
     pub check: bool,
     /// Continue each run from its newest checkpoint (optimizer, schedule and sampler position
-    /// restored); runs without a checkpoint start from scratch.
+    /// restored); runs without a checkpoint start from scratch; runs already finished with the
+    /// same settings are skipped.
     #[arg(long, conflicts_with = "check")]
     pub resume: bool,
+    /// Only these runs (comma-separated names as `--check` lists them, or reference rows such
+    /// as `bm25`, `pretrained`); the report still covers every finished run.
+    #[arg(long, value_delimiter = ',', value_name = "RUN,RUN")]
+    pub runs: Vec<String>,
 }
 
 /// Arguments of `hbt report`.
@@ -135,13 +153,15 @@ pub struct CompareArgs {
 /// Arguments of `hbt eval`.
 #[derive(Debug, Args)]
 pub struct EvalArgs {
-    /// A Hugging Face folder (config.json, model.safetensors, tokenizer.json), or `bm25`.
-    #[arg(long, value_name = "DIR")]
+    /// The model: a Hugging Face folder (config.json, model.safetensors, tokenizer.json), a
+    /// hub id ORG/NAME[@REVISION], q4:FILE (4-bit E5S1 weights, tokenizer.json beside), or `bm25`.
+    #[arg(long, value_name = "MODEL")]
     pub checkpoint: String,
     /// Evaluation task: a dataset name or path (repeat for several).
     #[arg(long = "task", value_name = "NAME", required = true)]
     pub tasks: Vec<String>,
-    /// Folder for metrics.json, per_query.parquet and trec/ (default: CHECKPOINT/eval).
+    /// Folder for metrics.json, per_query.parquet and trec/ (default: CHECKPOINT/eval for a
+    /// local folder; required otherwise).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Also write TREC run files (top 100) and qrels.
@@ -160,15 +180,106 @@ pub struct EvalArgs {
     /// Truncate inputs to this many tokens (default: the model's limit, at most 512).
     #[arg(long, value_parser = positive())]
     pub max_len: Option<usize>,
-    /// Pooling when config.json does not name one (hbt exports do): cls, mean or pooler.
-    #[arg(long, default_value = "cls")]
-    pub pooling: PoolingMode,
+    /// How the model embeds text.
+    #[command(flatten)]
+    pub embedding: EmbeddingFlags,
     /// Languages seen in training, to mark the others zero-shot.
     #[arg(long, value_delimiter = ',', value_name = "XX,YY")]
     pub train_languages: Vec<Lang>,
     /// Encode candidates as sentence plus paragraph.
     #[arg(long)]
     pub candidate_context: bool,
+}
+
+/// Arguments of `hbt encode`.
+#[derive(Debug, Args)]
+pub struct EncodeArgs {
+    /// The model: a Hugging Face folder, a hub id ORG/NAME[@REVISION], or q4:FILE.
+    #[arg(long, value_name = "MODEL")]
+    pub model: String,
+    /// The texts: .jsonl (objects with a text field), .parquet (a text column), or any other
+    /// file with one text per line.
+    #[arg(long, value_name = "FILE")]
+    pub input: PathBuf,
+    /// The Parquet file to write (columns `id`, `embedding`).
+    #[arg(long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// The texts are queries or passages (selects the prefix).
+    #[arg(long, default_value = "passage")]
+    pub prefix: TextRole,
+    /// Field holding the text in JSONL / Parquet input.
+    #[arg(long, default_value = "text", value_name = "NAME")]
+    pub text_field: String,
+    /// Field holding the id in JSONL / Parquet input (absent: the line or row number).
+    #[arg(long, default_value = "id", value_name = "NAME")]
+    pub id_field: String,
+    /// Texts per encoding batch.
+    #[arg(long, default_value_t = 64, value_parser = positive())]
+    pub batch_size: usize,
+    /// Truncate inputs to this many tokens (default: the model's limit, at most 512).
+    #[arg(long, value_parser = positive())]
+    pub max_len: Option<usize>,
+    /// Compute backend: flex, ndarray or cuda.
+    #[arg(long, default_value = "flex")]
+    pub backend: BackendKind,
+    /// How the model embeds text.
+    #[command(flatten)]
+    pub embedding: EmbeddingFlags,
+}
+
+/// `hbt model ...` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ModelCommand {
+    /// Write a model (hub id, q4:FILE or folder) as a Hugging Face folder (config.json,
+    /// model.safetensors, tokenizer.json) that `transformers.AutoModel` loads.
+    #[command(after_help = "\
+Examples:
+  hbt model convert q4:../shared/models/multilingual-e5-small-q4/e5-small-q4.bin e5-small-f32/")]
+    Convert(ConvertArgs),
+}
+
+/// Arguments of `hbt model convert`.
+#[derive(Debug, Args)]
+pub struct ConvertArgs {
+    /// The model to convert.
+    #[arg(value_name = "MODEL")]
+    pub model: String,
+    /// The folder to write (must not exist, or be empty).
+    #[arg(value_name = "DIR")]
+    pub out: PathBuf,
+    /// How the model embeds text (recorded in config.json).
+    #[command(flatten)]
+    pub embedding: EmbeddingFlags,
+}
+
+/// How a model embeds text. A flag given wins; else what the model folder records (hbt's
+/// saved models record all of these); else mean pooling, normalised, no prefixes.
+#[derive(Debug, Args)]
+pub struct EmbeddingFlags {
+    /// Sentence pooling: cls, mean or pooler.
+    #[arg(long)]
+    pub pooling: Option<PoolingMode>,
+    /// Score with dot products of the pooled embeddings instead of cosine similarities.
+    #[arg(long)]
+    pub no_normalize: bool,
+    /// Text put before every query, e.g. "query: " for E5 models.
+    #[arg(long, value_name = "TEXT")]
+    pub query_prefix: Option<String>,
+    /// Text put before every passage (candidate), e.g. "passage: " for E5 models.
+    #[arg(long, value_name = "TEXT")]
+    pub passage_prefix: Option<String>,
+}
+
+impl EmbeddingFlags {
+    /// The settings these flags fix.
+    pub fn overrides(&self) -> SettingOverrides {
+        SettingOverrides {
+            pooling: self.pooling,
+            normalize: self.no_normalize.then_some(false),
+            query_prefix: self.query_prefix.clone(),
+            passage_prefix: self.passage_prefix.clone(),
+        }
+    }
 }
 
 /// `hbt data ...` subcommands.

@@ -144,7 +144,7 @@ impl Progress for Terminal {
                 if let Some(b) = bar.take() {
                     b.finish_and_clear();
                 }
-                eprintln!("[fetch] {dataset}/{name}: sha256 ok");
+                eprintln!("[fetch] {dataset}/{name}: checksum verified");
             }
         }
     }

@@ -193,7 +193,9 @@ fn unknown_values_of_every_enum_valued_key() {
         ("[model]\n", "[model]\nfamily = \"gpt\"\n", "key `model.family`: unknown variant `gpt`, expected `bert` or `xlm-roberta`"),
         ("[data]\n", "[data]\nsentences = \"nltk\"\n", "key `data.sentences`: unknown variant `nltk`, expected `shipped` or `splitter`"),
         ("[data]\n", "[data]\ntrain_languages = [\"en\", \"xx\"]\n", "key `data.train_languages[1]`: unknown language `xx`"),
-        ("[model]\n", "[eval]\nreferences = [\"bm25\", \"random\"]\n[model]\n", "key `eval.references[1]`: unknown variant `random`, expected `bm25` or `untrained`"),
+        ("[model]\n", "[eval]\nreferences = [\"bm25\", \"random\"]\n[model]\n", "key `eval.references[1]`: unknown variant `random`, expected one of `bm25`, `untrained`, `pretrained`"),
+        ("[model]\n", "[eval]\nreferences = [\"pretrained\"]\n[model]\n", "key `eval.references`: `pretrained` needs `model.pretrained`"),
+        ("[model]\n", "[eval]\nreferences = [\"untrained\"]\n[model]\npretrained = \"acme/model\"\n", "key `eval.references`: `untrained` is the from-scratch initialisation"),
     ];
     for (anchor, replacement, culprit) in cases {
         let text = tiny_experiment("").replacen(anchor, replacement, 1);

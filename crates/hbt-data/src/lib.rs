@@ -17,6 +17,7 @@ pub mod squad;
 pub mod stats;
 pub mod task;
 pub mod tokenize;
+pub mod user_texts;
 
 pub use error::{DataError, Result};
 pub use groups::{GroupMember, ParallelGroup, TranslationPair};

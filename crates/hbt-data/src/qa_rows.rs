@@ -75,7 +75,7 @@ pub fn read_qa_rows(path: &Path) -> Result<Vec<ParallelGroup>> {
     Ok(groups.into_values().collect())
 }
 
-fn read_frame(path: &Path) -> Result<DataFrame> {
+pub(crate) fn read_frame(path: &Path) -> Result<DataFrame> {
     let file = File::open(path).map_err(|e| DataError::io(path, e))?;
     let ext = path
         .extension()
@@ -98,7 +98,11 @@ fn read_frame(path: &Path) -> Result<DataFrame> {
     frame.map_err(|e| DataError::format(path, one_line(&e.to_string())))
 }
 
-fn string_column(path: &Path, df: &DataFrame, name: &str) -> Result<Vec<Option<String>>> {
+pub(crate) fn string_column(
+    path: &Path,
+    df: &DataFrame,
+    name: &str,
+) -> Result<Vec<Option<String>>> {
     let column = df
         .column(name)
         .map_err(|_| DataError::format(path, format!("missing column `{name}`")))?;
@@ -118,7 +122,7 @@ fn string_column(path: &Path, df: &DataFrame, name: &str) -> Result<Vec<Option<S
 }
 
 /// Polars errors can span lines; hbt errors are one line.
-fn one_line(message: &str) -> String {
+pub(crate) fn one_line(message: &str) -> String {
     message.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 

@@ -16,6 +16,8 @@ use tokenizers::{
     Tokenizer, TokenizerBuilder, TruncationParams,
 };
 
+use hbt_schema::{TextPrefixes, TextRole};
+
 use crate::error::{DataError, Result};
 
 /// Special tokens of trained tokenizers, in id order (the XLM-R / RoBERTa convention).
@@ -37,12 +39,14 @@ pub struct TokenBatch {
     pub len: usize,
 }
 
-/// A tokenizer with its truncation length and pad id.
+/// A tokenizer with its truncation length, pad id and the prefixes put before queries and
+/// passages ([`TextTokenizer::encode_as`]).
 #[derive(Clone)]
 pub struct TextTokenizer {
     inner: Tokenizer,
     pad_id: u32,
     max_len: usize,
+    prefixes: TextPrefixes,
 }
 
 impl TextTokenizer {
@@ -138,6 +142,7 @@ impl TextTokenizer {
             inner,
             pad_id,
             max_len,
+            prefixes: TextPrefixes::default(),
         })
     }
 
@@ -167,7 +172,31 @@ impl TextTokenizer {
         self.max_len
     }
 
-    /// Encodes one text (with special tokens, truncated to `max_len`).
+    /// The same tokenizer putting `prefixes` before queries and passages in
+    /// [`TextTokenizer::encode_as`].
+    pub fn with_prefixes(mut self, prefixes: TextPrefixes) -> TextTokenizer {
+        self.prefixes = prefixes;
+        self
+    }
+
+    /// The prefixes put before queries and passages.
+    pub fn prefixes(&self) -> &TextPrefixes {
+        &self.prefixes
+    }
+
+    /// Encodes a text in its role: the role's prefix, then the text (with special tokens,
+    /// truncated to `max_len`). Every text a retriever embeds goes through here.
+    pub fn encode_as(&self, role: TextRole, text: &str) -> Result<Vec<u32>> {
+        let prefix = self.prefixes.of(role);
+        if prefix.is_empty() {
+            self.encode(text)
+        } else {
+            self.encode(&format!("{prefix}{text}"))
+        }
+    }
+
+    /// Encodes one text as it is, without a role's prefix (with special tokens, truncated
+    /// to `max_len`).
     pub fn encode(&self, text: &str) -> Result<Vec<u32>> {
         let encoding = self
             .inner
@@ -278,6 +307,29 @@ mod tests {
         let text = "Die Verteidigung gab nur 308 Punkte ab.";
         assert_eq!(tok.encode(text).unwrap(), loaded.encode(text).unwrap());
         assert_eq!(loaded.pad_id(), 1);
+    }
+
+    #[test]
+    fn roles_put_their_prefix_before_the_text() {
+        let plain = trained(64);
+        let tok = plain.clone().with_prefixes(TextPrefixes {
+            query: "query: ".into(),
+            passage: "passage: ".into(),
+        });
+        let text = "The Panthers gave up 308 points.";
+        assert_eq!(
+            tok.encode_as(TextRole::Query, text).unwrap(),
+            plain.encode(&format!("query: {text}")).unwrap()
+        );
+        assert_eq!(
+            tok.encode_as(TextRole::Passage, text).unwrap(),
+            plain.encode(&format!("passage: {text}")).unwrap()
+        );
+        assert_eq!(
+            plain.encode_as(TextRole::Query, text).unwrap(),
+            plain.encode(text).unwrap(),
+            "no prefixes: the text as it is"
+        );
     }
 
     #[test]

@@ -8,10 +8,10 @@ use serde_json::{json, Value};
 
 use crate::error::ModelError;
 
-pub use hbt_schema::{ModelFamily, PoolingMode};
+pub use hbt_schema::{ModelFamily, PoolingMode, TextPrefixes};
 
 /// hbt's embedding settings as recorded in an exported `config.json`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
 pub struct SavedEmbedding {
     /// `hbt_pooling`.
     #[serde(default, rename = "hbt_pooling")]
@@ -19,6 +19,22 @@ pub struct SavedEmbedding {
     /// `hbt_normalize`.
     #[serde(default, rename = "hbt_normalize")]
     pub normalize: Option<bool>,
+    /// `hbt_query_prefix`.
+    #[serde(default, rename = "hbt_query_prefix")]
+    pub query_prefix: Option<String>,
+    /// `hbt_passage_prefix`.
+    #[serde(default, rename = "hbt_passage_prefix")]
+    pub passage_prefix: Option<String>,
+}
+
+impl SavedEmbedding {
+    /// The recorded prefixes (none recorded: no prefixes).
+    pub fn prefixes(&self) -> TextPrefixes {
+        TextPrefixes {
+            query: self.query_prefix.clone().unwrap_or_default(),
+            passage: self.passage_prefix.clone().unwrap_or_default(),
+        }
+    }
 }
 
 /// Sizes and options of a transformer encoder.
@@ -57,6 +73,10 @@ pub struct EncoderConfig {
     /// Whether embeddings are L2-normalised.
     #[serde(default)]
     pub normalize: bool,
+    /// Text put before queries and passages when they are tokenized; recorded in an exported
+    /// `config.json` so that a saved model is used as it was trained.
+    #[serde(default)]
+    pub prefixes: TextPrefixes,
 }
 
 impl EncoderConfig {
@@ -91,6 +111,7 @@ impl EncoderConfig {
             initializer_range: 0.02,
             pooling: PoolingMode::Cls,
             normalize: false,
+            prefixes: TextPrefixes::default(),
         }
     }
 
@@ -194,7 +215,8 @@ impl EncoderConfig {
     }
 
     /// The embedding settings hbt records in an exported `config.json` (`hbt_pooling`,
-    /// `hbt_normalize`); `None` where the file has none (a folder not made by hbt).
+    /// `hbt_normalize`, `hbt_query_prefix`, `hbt_passage_prefix`); `None` where the file has
+    /// none (a folder not made by hbt).
     pub fn saved_embedding_settings(path: &Path) -> Result<SavedEmbedding, ModelError> {
         let text = std::fs::read_to_string(path).map_err(|e| ModelError::io(path, e))?;
         serde_json::from_str(&text).map_err(|e| ModelError::Json {
@@ -300,6 +322,8 @@ impl EncoderConfig {
             "torch_dtype": "float32",
             "hbt_pooling": self.pooling,
             "hbt_normalize": self.normalize,
+            "hbt_query_prefix": self.prefixes.query,
+            "hbt_passage_prefix": self.prefixes.passage,
         });
         if self.family == ModelFamily::XlmRoberta {
             value["bos_token_id"] = json!(0);

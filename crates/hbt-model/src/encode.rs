@@ -8,6 +8,19 @@ use crate::batch::EncoderBatch;
 use crate::encoder::Encoder;
 use crate::error::ModelError;
 
+/// How far an [`encode_with_progress`] call is, after each batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EncodeProgress {
+    /// Sequences embedded so far.
+    pub sequences_done: usize,
+    /// Sequences in all.
+    pub sequences: usize,
+    /// Tokens of the sequences embedded so far (the work done; sequences run longest first).
+    pub tokens_done: usize,
+    /// Tokens in all.
+    pub tokens: usize,
+}
+
 /// Embeds every sequence with the encoder's configured pooling and normalisation, running
 /// batches of at most `batch_size` sequences of similar length. Returns one vector per input,
 /// in input order. Fails on an empty or too long sequence or an id outside the vocabulary.
@@ -17,10 +30,27 @@ pub fn encode<B: Backend, S: AsRef<[u32]>>(
     batch_size: usize,
     device: &B::Device,
 ) -> Result<Vec<Vec<f32>>, ModelError> {
+    encode_with_progress(encoder, sequences, batch_size, device, &mut |_| {})
+}
+
+/// [`encode`], reporting after every batch.
+pub fn encode_with_progress<B: Backend, S: AsRef<[u32]>>(
+    encoder: &Encoder<B>,
+    sequences: &[S],
+    batch_size: usize,
+    device: &B::Device,
+    progress: &mut dyn FnMut(EncodeProgress),
+) -> Result<Vec<Vec<f32>>, ModelError> {
     let batch_size = batch_size.max(1);
     let mut order: Vec<usize> = (0..sequences.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(sequences[i].as_ref().len()));
     let mut out = vec![Vec::new(); sequences.len()];
+    let mut done = EncodeProgress {
+        sequences_done: 0,
+        sequences: sequences.len(),
+        tokens_done: 0,
+        tokens: sequences.iter().map(|s| s.as_ref().len()).sum(),
+    };
     for chunk in order.chunks(batch_size) {
         let embedded = encoder.embed(&batch_of(encoder, sequences, chunk, device)?);
         let [rows, width] = embedded.dims();
@@ -35,6 +65,12 @@ pub fn encode<B: Backend, S: AsRef<[u32]>>(
         for (row, &index) in chunk.iter().enumerate().take(rows) {
             out[index] = values[row * width..(row + 1) * width].to_vec();
         }
+        done.sequences_done += chunk.len();
+        done.tokens_done += chunk
+            .iter()
+            .map(|&i| sequences[i].as_ref().len())
+            .sum::<usize>();
+        progress(done);
     }
     Ok(out)
 }

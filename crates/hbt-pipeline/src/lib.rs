@@ -6,15 +6,18 @@
 
 pub mod config;
 pub mod datasets;
+pub mod encode_texts;
 pub mod evaluate;
 pub mod experiment;
 pub mod locations;
+pub mod pretrained;
 pub mod progress;
 pub mod results;
 pub mod run_dir;
 pub mod stages;
 
+mod dispatch;
 mod manifest;
 
 pub use locations::Locations;
-pub use progress::{Progress, Silent, StageLog};
+pub use progress::{EtaNotes, Progress, Silent, StageLog};

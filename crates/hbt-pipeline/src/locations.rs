@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use hbt_hub::HubSettings;
+
 /// Resolved folders and download settings.
 #[derive(Debug, Clone)]
 pub struct Locations {
@@ -15,17 +17,30 @@ pub struct Locations {
     pub offline: bool,
     /// Base URL replacing the manifests' URLs (`HBT_DATA_URL`), e.g. a local mirror.
     pub base_url: Option<String>,
+    /// Where pretrained models are downloaded from and cached (`HF_ENDPOINT`, `HF_HUB_CACHE`,
+    /// `HF_HOME`, `HF_TOKEN`); offline with `HF_HUB_OFFLINE=1` or when hbt is offline.
+    pub hub: HubSettings,
 }
 
 impl Locations {
-    /// Applies the precedence rules to the flags given (None: not given) and the environment.
-    pub fn resolve(data_dir: Option<PathBuf>, results_dir: Option<PathBuf>, offline: bool) -> Self {
+    /// Applies the precedence rules to the flags given (None: not given) and the environment;
+    /// fails only when no Hugging Face cache folder can be found (no home folder and no
+    /// `HF_HUB_CACHE` / `HF_HOME`).
+    pub fn resolve(
+        data_dir: Option<PathBuf>,
+        results_dir: Option<PathBuf>,
+        offline: bool,
+    ) -> anyhow::Result<Self> {
         let env_path = |name: &str| {
             std::env::var_os(name)
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from)
         };
-        Locations {
+        let offline =
+            offline || std::env::var("HBT_OFFLINE").is_ok_and(|v| v == "1" || v == "true");
+        let mut hub = HubSettings::from_env()?;
+        hub.offline |= offline;
+        Ok(Locations {
             data_dir: data_dir
                 .or_else(|| env_path("HBT_DATA_DIR"))
                 .unwrap_or_else(|| "datasets".into()),
@@ -33,8 +48,9 @@ impl Locations {
                 .or_else(|| env_path("HBT_RESULTS_DIR"))
                 .unwrap_or_else(|| "results".into()),
             experiments_dir: "experiments".into(),
-            offline: offline || std::env::var("HBT_OFFLINE").is_ok_and(|v| v == "1" || v == "true"),
+            offline,
             base_url: std::env::var("HBT_DATA_URL").ok().filter(|v| !v.is_empty()),
-        }
+            hub,
+        })
     }
 }

@@ -57,11 +57,12 @@ fn model_rank(m: ModelKind) -> usize {
     match m {
         ModelKind::Bm25 => 0,
         ModelKind::Untrained => 1,
-        ModelKind::Trained => 2,
+        ModelKind::Pretrained => 2,
+        ModelKind::Trained => 3,
     }
 }
 
-/// Groups the runs of an experiment: reference runs first (BM25, untrained), then strategies
+/// Groups the runs of an experiment: reference runs first (BM25, untrained, pretrained), then strategies
 /// in the order mono, mixed, cross, hybrid (by α), then any other.
 ///
 /// Two trained runs share a group when their `config.toml` settings are equal apart from the
@@ -100,7 +101,9 @@ pub fn group_runs(experiment: &Experiment) -> Vec<RunGroup<'_>> {
             let alpha = first.alpha();
             let (label, slug) = match (model, strategy, alpha) {
                 (ModelKind::Bm25, _, _) => ("BM25".to_string(), "bm25".to_string()),
-                (ModelKind::Untrained, _, _) => ("untrained".to_string(), "untrained".to_string()),
+                (ModelKind::Untrained | ModelKind::Pretrained, _, _) => {
+                    (model.name().to_string(), model.name().to_string())
+                }
                 (_, Some(s), Some(a)) => (
                     format!("{s} (α={})", format_alpha(a)),
                     format!("{s}-a{}", format_alpha(a)),

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::lang::Lang;
 use crate::names::{
     BackendKind, LanguageWeighting, ModelFamily, PoolingMode, Reference, SentenceSource, Strategy,
+    TextPrefixes,
 };
 
 /// A whole experiment (one run after sweep expansion).
@@ -106,7 +107,9 @@ impl Default for TokenizerConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ModelConfig {
-    /// A Hugging Face folder (config.json + model.safetensors) to fine-tune; empty: from scratch.
+    /// The pretrained encoder to fine-tune; empty: from scratch. A Hugging Face folder
+    /// (config.json + model.safetensors + tokenizer.json), a hub id `ORG/NAME[@REVISION]`
+    /// (or `hf:ORG/NAME`), or `q4:FILE` (4-bit `E5S1` weights with tokenizer.json beside them).
     pub pretrained: String,
     /// From scratch: xlm-roberta or bert.
     pub family: ModelFamily,
@@ -125,6 +128,22 @@ pub struct ModelConfig {
     /// L2-normalise embeddings: training, dev and evaluation scores are cosine similarities;
     /// false: plain dot products of the pooled embeddings.
     pub normalize: bool,
+    /// Text put before every query wherever one is encoded (training, dev, evaluation), e.g.
+    /// E5's `"query: "`; recorded in the saved model.
+    pub query_prefix: String,
+    /// Text put before every passage (answer, candidate) wherever one is encoded, e.g. E5's
+    /// `"passage: "`; recorded in the saved model.
+    pub passage_prefix: String,
+}
+
+impl ModelConfig {
+    /// The query and passage prefixes.
+    pub fn prefixes(&self) -> TextPrefixes {
+        TextPrefixes {
+            query: self.query_prefix.clone(),
+            passage: self.passage_prefix.clone(),
+        }
+    }
 }
 
 impl Default for ModelConfig {
@@ -139,6 +158,8 @@ impl Default for ModelConfig {
             dropout: 0.1,
             pooling: PoolingMode::Mean,
             normalize: true,
+            query_prefix: String::new(),
+            passage_prefix: String::new(),
         }
     }
 }
@@ -177,6 +198,9 @@ pub struct TrainConfig {
     pub length_buckets: usize,
     /// Checkpoint (and dev measurement) every this many steps, and at the end.
     pub checkpoint_every: usize,
+    /// Keep the word-embedding table as it is: no gradient, no update (fine-tuning a
+    /// large-vocabulary pretrained encoder at a fraction of the memory and time).
+    pub freeze_embeddings: bool,
 }
 
 impl Default for TrainConfig {
@@ -196,6 +220,7 @@ impl Default for TrainConfig {
             accumulation: 1,
             length_buckets: 4,
             checkpoint_every: 250,
+            freeze_embeddings: false,
         }
     }
 }
@@ -204,7 +229,9 @@ impl Default for TrainConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct EvalConfig {
-    /// Reference runs evaluated beside the trained ones: bm25 and/or untrained.
+    /// Reference runs evaluated beside the trained ones: bm25, untrained (a from-scratch
+    /// model before training), pretrained (a pretrained model before fine-tuning). Not given:
+    /// bm25 and the model before training.
     pub references: Vec<Reference>,
     /// Sequences per encoding batch, at least 1.
     pub batch_size: usize,
@@ -217,7 +244,7 @@ pub struct EvalConfig {
 impl Default for EvalConfig {
     fn default() -> Self {
         EvalConfig {
-            references: Reference::ALL.to_vec(),
+            references: vec![Reference::Bm25, Reference::Untrained],
             batch_size: 128,
             search_block: 256,
             trec: false,

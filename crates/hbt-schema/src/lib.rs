@@ -38,7 +38,7 @@ pub use manifest::{DataFile, RunManifest, StageTime, MANIFEST_FILE, MANIFEST_SCH
 pub use metrics::{Measures, MetricsFile, METRICS_FILE, METRICS_SCHEMA_VERSION};
 pub use names::{
     BackendKind, BatchKind, LanguageWeighting, ModelFamily, ModelKind, PoolingMode, Reference,
-    SentenceSource, Strategy, UnknownName,
+    SentenceSource, Strategy, TextPrefixes, TextRole, UnknownName,
 };
 
 /// The file name of a run's resolved settings.

@@ -189,11 +189,13 @@ named_enum! {
         Bm25 = "bm25",
         /// The encoder before training (the same initialisation as the trained runs).
         Untrained = "untrained",
+        /// A pretrained encoder as loaded, zero-shot (no fine-tuning).
+        Pretrained = "pretrained",
     }
 }
 
 impl ModelKind {
-    /// True for the reference runs (`bm25`, `untrained`).
+    /// True for the reference runs (`bm25`, `untrained`, `pretrained`).
     pub fn is_reference(self) -> bool {
         self != ModelKind::Trained
     }
@@ -205,8 +207,10 @@ named_enum! {
     pub enum Reference {
         /// BM25 on the same evaluation tasks.
         Bm25 = "bm25",
-        /// The encoder before training.
+        /// The from-scratch encoder before training (the trained runs' initialisation).
         Untrained = "untrained",
+        /// The pretrained encoder of `model.pretrained` before fine-tuning (zero-shot).
+        Pretrained = "pretrained",
     }
 }
 
@@ -216,7 +220,44 @@ impl Reference {
         match self {
             Reference::Bm25 => ModelKind::Bm25,
             Reference::Untrained => ModelKind::Untrained,
+            Reference::Pretrained => ModelKind::Pretrained,
         }
+    }
+}
+
+named_enum! {
+    /// What a text is to a retriever: a query, or a passage (candidate answer) it is matched to.
+    "text role",
+    pub enum TextRole {
+        /// A question or search query.
+        Query = "query",
+        /// A candidate answer, document or sentence.
+        Passage = "passage",
+    }
+}
+
+/// Text put before every input of a role before tokenization (E5's `query: ` /
+/// `passage: `, or instructions); empty: none.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TextPrefixes {
+    /// Before queries.
+    pub query: String,
+    /// Before passages.
+    pub passage: String,
+}
+
+impl TextPrefixes {
+    /// The prefix of `role`.
+    pub fn of(&self, role: TextRole) -> &str {
+        match role {
+            TextRole::Query => &self.query,
+            TextRole::Passage => &self.passage,
+        }
+    }
+
+    /// True when neither role has a prefix.
+    pub fn is_empty(&self) -> bool {
+        self.query.is_empty() && self.passage.is_empty()
     }
 }
 

@@ -4,7 +4,12 @@
 //!   `../shared/datasets` beside the repository. When neither exists the test is skipped with a
 //!   message, except under `CI=true`, where missing data fails the test: CI must never pass by
 //!   skipping the real-data tests.
+//! - [`real_model_dir`]: the same rule for the pretrained model folder
+//!   `../shared/models/multilingual-e5-small-q4` (`HBT_MODEL_DIR` overrides it).
+//! - [`fake_hub`]: a fake Hugging Face hub on 127.0.0.1 in the hub's URL layout and headers.
 //! - [`LocalServer`]: serves a folder over HTTP on 127.0.0.1, for download tests.
+
+pub mod fake_hub;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -28,6 +33,31 @@ pub fn real_data_dir() -> Option<PathBuf> {
         panic!("CI=true but the real datasets are missing: set HBT_DATA_DIR to the folder holding xquad-r/ and mlqa-r/");
     }
     eprintln!("skipped: real datasets not found (set HBT_DATA_DIR)");
+    None
+}
+
+/// The folder of multilingual-e5-small with 4-bit weights (`e5-small-q4.bin`,
+/// `tokenizer.json`, `reference_embeddings.json`), or `None` (test skipped) outside CI.
+///
+/// # Panics
+/// When the model is missing and the environment variable `CI` is `true`.
+pub fn real_model_dir() -> Option<PathBuf> {
+    let candidates = [
+        std::env::var_os("HBT_MODEL_DIR").map(PathBuf::from),
+        Some(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../../../shared/models/multilingual-e5-small-q4"),
+        ),
+    ];
+    for dir in candidates.into_iter().flatten() {
+        if dir.join("e5-small-q4.bin").is_file() && dir.join("tokenizer.json").is_file() {
+            return Some(dir);
+        }
+    }
+    if std::env::var("CI").map(|v| v == "true").unwrap_or(false) {
+        panic!("CI=true but the pretrained model is missing: set HBT_MODEL_DIR to the folder holding e5-small-q4.bin");
+    }
+    eprintln!("skipped: pretrained model not found (set HBT_MODEL_DIR)");
     None
 }
 

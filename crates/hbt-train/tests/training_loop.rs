@@ -104,6 +104,7 @@ fn trainer_config(steps: u64) -> TrainerConfig {
         checkpoint_every: 4,
         loss: InfoNceConfig::default(),
         seed: 7,
+        freeze_embeddings: false,
     }
 }
 
@@ -154,6 +155,28 @@ fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(entry.path(), target).unwrap();
         }
     }
+}
+
+#[test]
+fn frozen_embeddings_stay_as_they_were_while_the_rest_trains() {
+    let _guard = serial();
+    let s = setup();
+    let dir = tempfile::tempdir().unwrap();
+    let config = TrainerConfig {
+        freeze_embeddings: true,
+        ..trainer_config(4)
+    };
+    let outcome = run(&s, &config, dir.path(), false, &mut |_| {}).unwrap();
+    let device = Default::default();
+    let initial = Encoder::<B>::init(&s.model_config, 7, &device)
+        .unwrap()
+        .to_weights()
+        .unwrap();
+    let trained = outcome.model.to_weights().unwrap();
+    let table = "embeddings.word_embeddings.weight";
+    assert_eq!(trained[table], initial[table], "the word table is frozen");
+    let query = "encoder.layer.0.attention.self.query.weight";
+    assert_ne!(trained[query], initial[query], "the layers train");
 }
 
 #[test]

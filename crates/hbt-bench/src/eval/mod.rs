@@ -38,7 +38,7 @@ use hbt_eval::{
 use hbt_model::backend::FlexBackend;
 use hbt_model::Encoder;
 use hbt_pipeline::stages::eval::{EvalSettings, Ranker};
-use hbt_pipeline::{Locations, Progress, StageLog};
+use hbt_pipeline::{EtaNotes, Locations, Progress, StageLog};
 
 pub use report::{EvalReport, Phase};
 
@@ -216,7 +216,8 @@ fn encode(task: &QaTask, options: &EvalOptions, log: &StageLog) -> Result<(QaEmb
         ),
         1,
         || {
-            embeddings = Some(ranker.embed_qa(task, &settings, &device)?);
+            let mut notes = EtaNotes::new(log, "encoding");
+            embeddings = Some(ranker.embed_qa(task, &settings, &device, &mut notes)?);
             Ok(())
         },
     )?;

@@ -8,6 +8,7 @@ use hbt_data::split::splitmix64;
 use hbt_data::tokenize::TextTokenizer;
 use hbt_model::backend::FlexBackend;
 use hbt_model::{save_hf_dir, Encoder, EncoderConfig};
+use hbt_schema::TextRole;
 use serde::Serialize;
 
 use super::{BATCH_PAIRS, LEARNING_RATE, MAX_GRAD_NORM, QUESTION_MAX, TEMPERATURE, WEIGHT_DECAY};
@@ -66,11 +67,13 @@ pub(super) fn token_batches(
                 answers: Vec::with_capacity(BATCH_PAIRS),
             };
             for &i in chunk {
-                let mut question = tokenizer.encode(&pairs[i].0)?;
+                let mut question = tokenizer.encode_as(TextRole::Query, &pairs[i].0)?;
                 question.truncate(QUESTION_MAX);
                 batch.questions.push(question);
                 // The tokenizer's max_len is ANSWER_MAX: answers come out cut already.
-                batch.answers.push(tokenizer.encode(&pairs[i].1)?);
+                batch
+                    .answers
+                    .push(tokenizer.encode_as(TextRole::Passage, &pairs[i].1)?);
             }
             Ok(batch)
         })

@@ -1,4 +1,4 @@
-//! `hbt eval --checkpoint DIR --task NAME`: evaluate a saved model or BM25 (see
+//! `hbt eval --checkpoint MODEL --task NAME`: evaluate a saved model or BM25 (see
 //! [`hbt_pipeline::evaluate`]) and print the results folder.
 
 use anyhow::Result;
@@ -13,12 +13,12 @@ pub fn run(args: &EvalArgs, locations: &Locations) -> Result<()> {
     let request = EvalRequest {
         model: match args.checkpoint.as_str() {
             "bm25" => SavedModel::Bm25,
-            dir => SavedModel::Folder(dir.into()),
+            model => SavedModel::Encoder(model.to_string()),
         },
         tasks: args.tasks.clone(),
         train_languages: args.train_languages.clone(),
         backend: args.backend,
-        pooling: args.pooling,
+        settings: args.embedding.overrides(),
         max_len: args.max_len,
         batch_size: args.batch_size,
         trec_depth: args.trec.then_some(args.trec_depth),

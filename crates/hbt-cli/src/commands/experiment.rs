@@ -29,7 +29,11 @@ pub fn run(args: &ExperimentArgs, locations: &Locations, stages: Stages) -> Resu
     }
     let terminal = Terminal::new();
     let started = std::time::Instant::now();
-    let outcome = experiment::run(&experiment, locations, args.resume, stages, &terminal)?;
+    let options = experiment::RunOptions {
+        resume: args.resume,
+        only: args.runs.clone(),
+    };
+    let outcome = experiment::run(&experiment, locations, &options, stages, &terminal)?;
     for dir in &outcome.runs {
         println!("{}", dir.display());
     }

@@ -2,6 +2,8 @@
 
 pub mod bench;
 pub mod data;
+pub mod encode;
 pub mod eval;
 pub mod experiment;
+pub mod model;
 pub mod report;

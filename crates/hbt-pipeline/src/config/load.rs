@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use toml::{Table, Value};
 
-use hbt_schema::ExperimentConfig;
+use hbt_schema::{ExperimentConfig, Reference};
 
 use super::validate::validate;
 
@@ -88,7 +88,14 @@ pub fn load_experiment(path: &Path) -> Result<Experiment> {
         for (key, value) in &combo {
             set_dotted(&mut run_table, key, value.clone());
         }
-        let config = to_config(path, run_table).with_context(|| sweep_context(&combo))?;
+        let references_given = run_table
+            .get("eval")
+            .and_then(Value::as_table)
+            .is_some_and(|eval| eval.contains_key("references"));
+        let mut config = to_config(path, run_table).with_context(|| sweep_context(&combo))?;
+        if !references_given {
+            config.eval.references = default_references(&config);
+        }
         validate(&config)
             .with_context(|| format!("{}{}", path.display(), sweep_context(&combo)))?;
         runs.push(RunSpec {
@@ -102,6 +109,17 @@ pub fn load_experiment(path: &Path) -> Result<Experiment> {
         path: path.to_path_buf(),
         runs,
     })
+}
+
+/// The reference rows of a run whose file names none: BM25 and the encoder before training
+/// (`untrained` from scratch, `pretrained` for a pretrained model).
+fn default_references(config: &ExperimentConfig) -> Vec<Reference> {
+    let before_training = if config.model.pretrained.is_empty() {
+        Reference::Untrained
+    } else {
+        Reference::Pretrained
+    };
+    vec![Reference::Bm25, before_training]
 }
 
 fn sweep_context(combo: &[(String, Value)]) -> String {

@@ -3,7 +3,7 @@
 //! file is read: the types of [`hbt_schema`] accept nothing else.
 
 use anyhow::{bail, Result};
-use hbt_schema::ExperimentConfig;
+use hbt_schema::{ExperimentConfig, Reference};
 
 /// Checks every setting of a resolved run; the error names the key and the value at fault.
 pub fn validate(config: &ExperimentConfig) -> Result<()> {
@@ -86,6 +86,18 @@ pub fn validate(config: &ExperimentConfig) -> Result<()> {
             );
         }
         in_range("model.dropout", model.dropout, 0.0, 0.9)?;
+    }
+    let pretrained = !model.pretrained.is_empty();
+    for reference in &config.eval.references {
+        match reference {
+            Reference::Untrained if pretrained => bail!(
+                "key `eval.references`: `untrained` is the from-scratch initialisation; a pretrained model's zero-shot row is `pretrained`"
+            ),
+            Reference::Pretrained if !pretrained => bail!(
+                "key `eval.references`: `pretrained` needs `model.pretrained` (a from-scratch model's row is `untrained`)"
+            ),
+            _ => {}
+        }
     }
     in_range("eval.batch_size", config.eval.batch_size as f64, 1.0, 1e6)?;
     in_range(

@@ -12,6 +12,7 @@ use hbt_data::split::{check_zero_shot, split_train_dev, TrainDevSplit};
 use hbt_data::task::QaTask;
 use hbt_data::tokenize::TextTokenizer;
 use hbt_data::{Lang, ParallelGroup, TranslationPair};
+use hbt_hub::ResolvedModel;
 use hbt_schema::{
     DataFile, DataStats, EvalTaskStats, ExperimentConfig, GroupSummary, QaLanguageStats,
     SentenceSource, TokenStats, TokenizerStats, TrainSourceStats, DATA_STATS_FILE,
@@ -19,6 +20,7 @@ use hbt_schema::{
 
 use crate::datasets::{self, SourceKind};
 use crate::locations::Locations;
+use crate::pretrained;
 use crate::progress::{Progress, StageLog};
 use crate::run_dir::RunDir;
 
@@ -48,8 +50,11 @@ pub struct PreparedData {
     pub sources: Vec<LoadedSource>,
     /// Evaluation tasks, by reference.
     pub eval: Vec<(String, EvalTask)>,
-    /// The tokenizer (saved as tokenizer.json in the run folder).
+    /// The tokenizer (saved as tokenizer.json in the run folder), with `[model]`'s query and
+    /// passage prefixes.
     pub tokenizer: TextTokenizer,
+    /// The pretrained model of `model.pretrained`, resolved to local files.
+    pub pretrained: Option<ResolvedModel>,
     /// Every data file read, with sha256.
     pub files: Vec<DataFile>,
 }
@@ -66,6 +71,15 @@ pub fn run(
         "data",
         "loading training sources and evaluation tasks",
     );
+    let pretrained = match config.model.pretrained.as_str() {
+        "" => None,
+        text => {
+            let model =
+                pretrained::resolve(text, locations, progress).context("key `model.pretrained`")?;
+            log.note(&format!("pretrained model: {}", model.folder.display()));
+            Some(model)
+        }
+    };
     let data = &config.data;
     let sentences = data.sentences;
     let languages = &data.train_languages;
@@ -128,7 +142,8 @@ pub fn run(
         });
     }
 
-    let tokenizer = tokenizer_for(config, &sources)?;
+    let tokenizer = tokenizer_for(config, &sources, pretrained.as_ref())?
+        .with_prefixes(config.model.prefixes());
     tokenizer.save(&run_dir.path().join("tokenizer.json"))?;
     log.note(&format!(
         "tokenizer: {} tokens, max_len {}",
@@ -151,6 +166,7 @@ pub fn run(
         sources,
         eval,
         tokenizer,
+        pretrained,
         files,
     })
 }
@@ -213,12 +229,21 @@ fn keep_languages(
     (groups, pairs)
 }
 
-/// Trains the tokenizer on the training split's text only, or loads the configured one.
-fn tokenizer_for(config: &ExperimentConfig, sources: &[LoadedSource]) -> Result<TextTokenizer> {
+/// The tokenizer of `tokenizer.pretrained`, else the pretrained model's own, else one trained
+/// on the training split's text only.
+fn tokenizer_for(
+    config: &ExperimentConfig,
+    sources: &[LoadedSource],
+    pretrained: Option<&ResolvedModel>,
+) -> Result<TextTokenizer> {
     let tok = &config.tokenizer;
     if !tok.pretrained.is_empty() {
         return TextTokenizer::load(std::path::Path::new(&tok.pretrained), tok.max_len)
             .context("key `tokenizer.pretrained`");
+    }
+    if let Some(model) = pretrained {
+        return TextTokenizer::load(&model.tokenizer, tok.max_len)
+            .context("key `model.pretrained`");
     }
     let with_context = config.data.candidate_context;
     let mut texts: Vec<&str> = Vec::new();

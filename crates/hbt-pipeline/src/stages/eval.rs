@@ -16,12 +16,12 @@ use hbt_eval::{
     Embeddings, EvalEvent, PerQueryRow, QaEmbeddings, QaScoring, SearchOptions, TrecRun,
     PER_QUERY_FILE,
 };
-use hbt_model::{encode, Encoder};
+use hbt_model::{encode_with_progress, Encoder};
 use hbt_schema::metrics::TaskMetrics;
-use hbt_schema::{ExperimentConfig, MetricsFile, ModelKind, METRICS_FILE};
+use hbt_schema::{ExperimentConfig, MetricsFile, ModelKind, TextRole, METRICS_FILE};
 
 use super::data::{EvalTask, PreparedData};
-use crate::progress::{Progress, StageLog};
+use crate::progress::{EtaNotes, Progress, StageLog};
 
 /// What ranks the candidates.
 pub enum Ranker<'a, B: Backend> {
@@ -79,53 +79,100 @@ pub fn train_languages(data: &PreparedData) -> Vec<Lang> {
 }
 
 impl<B: Backend> Ranker<'_, B> {
-    /// Embeds every language's questions and candidates of `task` once.
+    /// Embeds every language's questions and candidates of `task` once, in one encoding pass
+    /// (so that batches hold texts of similar length from every language), reporting progress
+    /// with an ETA under `label`.
     pub fn embed_qa(
         &self,
         task: &QaTask,
         settings: &EvalSettings,
         device: &B::Device,
+        notes: &mut EtaNotes<'_>,
     ) -> Result<QaEmbeddings> {
-        let mut embeddings = QaEmbeddings::default();
+        let mut parts: Vec<(TextRole, Vec<String>)> = Vec::new();
         for (lang, pool) in &task.pools {
-            let questions: Vec<String> = pool.questions.iter().map(|q| q.text.clone()).collect();
-            let candidates: Vec<String> = (0..pool.candidates.len())
-                .map(|i| task.candidate_text(*lang, i, settings.candidate_context))
-                .collect();
-            embeddings
-                .questions
-                .insert(*lang, self.embed(&questions, settings, device)?);
-            embeddings
-                .candidates
-                .insert(*lang, self.embed(&candidates, settings, device)?);
+            parts.push((
+                TextRole::Query,
+                pool.questions.iter().map(|q| q.text.clone()).collect(),
+            ));
+            parts.push((
+                TextRole::Passage,
+                (0..pool.candidates.len())
+                    .map(|i| task.candidate_text(*lang, i, settings.candidate_context))
+                    .collect(),
+            ));
+        }
+        let mut embedded = self
+            .embed_parts(&parts, settings, device, notes)?
+            .into_iter();
+        let mut embeddings = QaEmbeddings::default();
+        for lang in task.pools.keys() {
+            let (Some(questions), Some(candidates)) = (embedded.next(), embedded.next()) else {
+                unreachable!("two parts per language")
+            };
+            embeddings.questions.insert(*lang, questions);
+            embeddings.candidates.insert(*lang, candidates);
         }
         Ok(embeddings)
     }
 
-    /// Embeddings of `texts`, in order: unit length when the encoder normalises
-    /// (`model.normalize`), so that scores are cosine similarities, else as pooled.
-    pub fn embed(
+    /// Embeddings of two lists of texts in their roles, encoded in one pass; see
+    /// [`Ranker::embed_parts`].
+    pub fn embed_pair(
         &self,
-        texts: &[String],
+        first: (TextRole, Vec<String>),
+        second: (TextRole, Vec<String>),
         settings: &EvalSettings,
         device: &B::Device,
-    ) -> Result<Embeddings> {
+        notes: &mut EtaNotes<'_>,
+    ) -> Result<(Embeddings, Embeddings)> {
+        let mut both = self
+            .embed_parts(&[first, second], settings, device, notes)?
+            .into_iter();
+        match (both.next(), both.next()) {
+            (Some(a), Some(b)) => Ok((a, b)),
+            _ => unreachable!("two parts in, two out"),
+        }
+    }
+
+    /// Embeddings of each part's texts in its role (the role's prefix first), in order, all
+    /// parts encoded in one pass: unit length when the encoder normalises
+    /// (`model.normalize`), so that scores are cosine similarities, else as pooled.
+    pub fn embed_parts(
+        &self,
+        parts: &[(TextRole, Vec<String>)],
+        settings: &EvalSettings,
+        device: &B::Device,
+        notes: &mut EtaNotes<'_>,
+    ) -> Result<Vec<Embeddings>> {
         let Ranker::Dense { model, tokenizer } = self else {
             unreachable!("only dense rankers embed")
         };
-        let ids = texts
-            .iter()
-            .map(|t| tokenizer.encode(t))
-            .collect::<Result<Vec<_>, _>>()?;
-        let rows = encode(model, &ids, settings.batch_size, device)?;
-        let dim = rows.first().map_or(model.config().hidden_size, Vec::len);
-        let flat: Vec<f32> = rows.into_iter().flatten().collect();
-        let embeddings = Embeddings::new(flat, texts.len(), dim)?;
-        Ok(if model.config().normalize {
-            embeddings.normalized()
-        } else {
-            embeddings
-        })
+        let mut ids = Vec::new();
+        for (role, texts) in parts {
+            for text in texts {
+                ids.push(tokenizer.encode_as(*role, text)?);
+            }
+        }
+        let mut rows = encode_with_progress(model, &ids, settings.batch_size, device, &mut |p| {
+            notes.update(
+                &format!("{}/{} texts", p.sequences_done, p.sequences),
+                p.tokens_done as f64 / p.tokens.max(1) as f64,
+            )
+        })?
+        .into_iter();
+        let dim = model.config().hidden_size;
+        let mut out = Vec::with_capacity(parts.len());
+        for (_, texts) in parts {
+            let flat: Vec<f32> = rows.by_ref().take(texts.len()).flatten().collect();
+            let embeddings = Embeddings::new(flat, texts.len(), dim)?;
+            out.push(if model.config().normalize {
+                embeddings.normalized()
+            } else {
+                embeddings
+            });
+        }
+        Ok(out)
     }
 }
 
@@ -184,7 +231,8 @@ pub fn run<B: Backend>(
                         &bm25
                     }
                     Ranker::Dense { .. } => {
-                        embeddings = ranker.embed_qa(task, settings, device)?;
+                        let mut notes = EtaNotes::new(&log, &format!("{name}: encoding"));
+                        embeddings = ranker.embed_qa(task, settings, device, &mut notes)?;
                         log.note(&format!("{name}: embedded every language"));
                         dense = DenseQa::<B>::new(task, &embeddings, device)?;
                         &dense
@@ -212,8 +260,14 @@ pub fn run<B: Backend>(
                         let queries: Vec<String> =
                             task.queries.iter().map(|q| q.text.clone()).collect();
                         let docs: Vec<String> = task.corpus.iter().map(document_text).collect();
-                        let q = ranker.embed(&queries, settings, device)?;
-                        let d = ranker.embed(&docs, settings, device)?;
+                        let mut notes = EtaNotes::new(&log, &format!("{name}: encoding"));
+                        let (q, d) = ranker.embed_pair(
+                            (TextRole::Query, queries),
+                            (TextRole::Passage, docs),
+                            settings,
+                            device,
+                            &mut notes,
+                        )?;
                         let mut scorer = DenseScorer::<B>::new(q, &d, device)?;
                         evaluate_retrieval(task, &mut scorer, &settings.search, &mut progress)?
                     }
@@ -229,8 +283,16 @@ pub fn run<B: Backend>(
                         evaluate_bitext(task, &mut f, &mut b, &settings.search, &mut progress)?
                     }
                     Ranker::Dense { .. } => {
-                        let s = ranker.embed(&task.source, settings, device)?;
-                        let t = ranker.embed(&task.target, settings, device)?;
+                        // Translation retrieval is symmetric: both sides are queries (E5's
+                        // convention for symmetric tasks).
+                        let mut notes = EtaNotes::new(&log, &format!("{name}: encoding"));
+                        let (s, t) = ranker.embed_pair(
+                            (TextRole::Query, task.source.clone()),
+                            (TextRole::Query, task.target.clone()),
+                            settings,
+                            device,
+                            &mut notes,
+                        )?;
                         let mut f = DenseScorer::<B>::new(s.clone(), &t, device)?;
                         let mut b = DenseScorer::<B>::new(t, &s, device)?;
                         evaluate_bitext(task, &mut f, &mut b, &settings.search, &mut progress)?

@@ -39,6 +39,7 @@ pub fn trainer_config(config: &ExperimentConfig) -> TrainerConfig {
             normalize: config.model.normalize,
         },
         seed: config.seed,
+        freeze_embeddings: t.freeze_embeddings,
     }
 }
 

@@ -31,7 +31,7 @@ fn style_kinds(groups: &[RunGroup<'_>]) -> Vec<String> {
         .iter()
         .map(|g| match g.model {
             ModelKind::Bm25 => "bm25".to_string(),
-            ModelKind::Untrained => "untrained".to_string(),
+            ModelKind::Untrained | ModelKind::Pretrained => g.model.name().to_string(),
             ModelKind::Trained => g.strategy.map(|s| s.name().to_string()).unwrap_or_default(),
         })
         .collect()

@@ -128,7 +128,7 @@ pub fn series_styles(kinds: &[&str]) -> Vec<SeriesStyle> {
                     }
                 }
                 "bm25" => (BLACK, true),
-                "untrained" => (GREY, true),
+                "untrained" | "pretrained" => (GREY, true),
                 _ => {
                     other_seen += 1;
                     (spare[(other_seen + 2) % spare.len()], false)

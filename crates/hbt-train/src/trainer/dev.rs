@@ -11,6 +11,7 @@ use burn::tensor::{ElementConversion, Tensor, TensorData};
 use hbt_data::tokenize::TextTokenizer;
 use hbt_data::ParallelGroup;
 use hbt_model::{encode, l2_normalize_row, Encoder};
+use hbt_schema::TextRole;
 
 use crate::error::{Result, TrainError};
 use crate::loss::{info_nce, InfoNceConfig};
@@ -45,13 +46,14 @@ impl DevSet {
             answer_groups: Vec::new(),
             loss_pairs: Vec::new(),
         };
-        let encode = |text: &str| tokenizer.encode(text).map_err(TrainError::data);
+        let encode = |role, text: &str| tokenizer.encode_as(role, text).map_err(TrainError::data);
         for (g, group) in groups.iter().enumerate() {
             let first = set.questions.len();
             for member in group.members.values() {
-                set.questions.push(encode(&member.question)?);
+                set.questions
+                    .push(encode(TextRole::Query, &member.question)?);
                 set.question_groups.push(g);
-                set.answers.push(encode(&member.answer)?);
+                set.answers.push(encode(TextRole::Passage, &member.answer)?);
                 set.answer_groups.push(g);
             }
             let n = group.members.len();

@@ -60,6 +60,8 @@ pub struct TrainerConfig {
     pub loss: InfoNceConfig,
     /// Seed of the per-step random source (dropout).
     pub seed: u64,
+    /// Keep the word-embedding table as it is (no gradient, no update).
+    pub freeze_embeddings: bool,
 }
 
 impl TrainerConfig {
@@ -216,6 +218,9 @@ pub fn train<B: AutodiffBackend>(
         (model, optimizer, state) = (m, o, saved);
     } else {
         checkpoints.clear()?;
+    }
+    if config.freeze_embeddings {
+        model = model.freeze_word_embeddings();
     }
     let resumed_from = state.step;
     on_event(TrainEvent::Started {

@@ -7,19 +7,21 @@ use burn::tensor::backend::{AutodiffBackend, Backend};
 use burn::tensor::Tensor;
 use hbt_data::tokenize::TextTokenizer;
 use hbt_model::{embed_bucketed, Encoder};
+use hbt_schema::TextRole;
 
 use crate::error::{Result, TrainError};
 use crate::loss::{info_nce, InfoNceConfig};
 use crate::sampler::Batch;
 use crate::trainer::clip_global_norm;
 
-/// Token ids of some texts.
+/// Token ids of some texts in one role (the role's prefix first).
 pub fn tokenize<'a>(
     tokenizer: &TextTokenizer,
+    role: TextRole,
     texts: impl Iterator<Item = &'a str>,
 ) -> Result<Vec<Vec<u32>>> {
     texts
-        .map(|t| tokenizer.encode(t).map_err(TrainError::data))
+        .map(|t| tokenizer.encode_as(role, t).map_err(TrainError::data))
         .collect()
 }
 
@@ -32,8 +34,16 @@ pub fn batch_loss<B: Backend>(
     loss: &InfoNceConfig,
     device: &B::Device,
 ) -> Result<Tensor<B, 1>> {
-    let questions = tokenize(tokenizer, batch.pairs.iter().map(|p| p.question.as_str()))?;
-    let answers = tokenize(tokenizer, batch.pairs.iter().map(|p| p.answer.as_str()))?;
+    let questions = tokenize(
+        tokenizer,
+        TextRole::Query,
+        batch.pairs.iter().map(|p| p.question.as_str()),
+    )?;
+    let answers = tokenize(
+        tokenizer,
+        TextRole::Passage,
+        batch.pairs.iter().map(|p| p.answer.as_str()),
+    )?;
     ids_loss(model, &questions, &answers, length_buckets, loss, device)
 }
 
