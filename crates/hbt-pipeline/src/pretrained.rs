@@ -213,3 +213,47 @@ pub fn convert(
         .with_context(|| format!("{}: cannot rename {}", out.display(), staging.display()))?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_beat_recorded_settings_which_beat_defaults() {
+        let recorded = SavedEmbedding {
+            pooling: Some(PoolingMode::Cls),
+            normalize: Some(false),
+            query_prefix: Some("query: ".into()),
+            passage_prefix: None,
+        };
+        let none = SettingOverrides::default();
+        assert_eq!(
+            none.apply(&recorded),
+            EmbeddingSettings {
+                pooling: PoolingMode::Cls,
+                normalize: false,
+                prefixes: TextPrefixes {
+                    query: "query: ".into(),
+                    passage: String::new(),
+                },
+            }
+        );
+        let flags = SettingOverrides {
+            pooling: Some(PoolingMode::Mean),
+            query_prefix: Some(String::new()),
+            ..SettingOverrides::default()
+        };
+        let applied = flags.apply(&recorded);
+        assert_eq!(applied.pooling, PoolingMode::Mean);
+        assert_eq!(
+            applied.prefixes.query, "",
+            "an empty flag removes a recorded prefix"
+        );
+        let defaults = none.apply(&SavedEmbedding::default());
+        assert_eq!(
+            (defaults.pooling, defaults.normalize),
+            (PoolingMode::Mean, true)
+        );
+        assert!(defaults.prefixes.is_empty());
+    }
+}

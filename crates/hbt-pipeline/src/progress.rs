@@ -119,3 +119,16 @@ pub fn format_seconds(seconds: f64) -> String {
         _ => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_as_people_write_them() {
+        assert_eq!(format_seconds(75.2), "75s");
+        assert_eq!(format_seconds(125.0), "2m05s");
+        assert_eq!(format_seconds(11_220.0), "3h07m");
+        assert_eq!(format_seconds(-3.0), "0s");
+    }
+}
