@@ -20,20 +20,9 @@ use std::thread::JoinHandle;
 /// # Panics
 /// When the data is missing and the environment variable `CI` is `true`.
 pub fn real_data_dir() -> Option<PathBuf> {
-    let candidates = [
-        std::env::var_os("HBT_DATA_DIR").map(PathBuf::from),
-        Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/datasets")),
-    ];
-    for dir in candidates.into_iter().flatten() {
-        if dir.join("xquad-r").is_dir() && dir.join("mlqa-r").is_dir() {
-            return Some(dir);
-        }
-    }
-    if std::env::var("CI").map(|v| v == "true").unwrap_or(false) {
-        panic!("CI=true but the real datasets are missing: set HBT_DATA_DIR to the folder holding xquad-r/ and mlqa-r/");
-    }
-    eprintln!("skipped: real datasets not found (set HBT_DATA_DIR)");
-    None
+    shared_folder("HBT_DATA_DIR", "datasets", "the real datasets", |dir| {
+        dir.join("xquad-r").is_dir() && dir.join("mlqa-r").is_dir()
+    })
 }
 
 /// The folder of multilingual-e5-small with 4-bit weights (`e5-small-q4.bin`,
@@ -42,22 +31,39 @@ pub fn real_data_dir() -> Option<PathBuf> {
 /// # Panics
 /// When the model is missing and the environment variable `CI` is `true`.
 pub fn real_model_dir() -> Option<PathBuf> {
+    shared_folder(
+        "HBT_MODEL_DIR",
+        "models/multilingual-e5-small-q4",
+        "the pretrained model",
+        |dir| dir.join("e5-small-q4.bin").is_file() && dir.join("tokenizer.json").is_file(),
+    )
+}
+
+/// `$variable`, else `../shared/RELATIVE` beside the repository, when `complete` accepts it;
+/// else `None` with a message, or a panic under `CI=true` (CI never passes by skipping).
+fn shared_folder(
+    variable: &str,
+    relative: &str,
+    what: &str,
+    complete: impl Fn(&std::path::Path) -> bool,
+) -> Option<PathBuf> {
     let candidates = [
-        std::env::var_os("HBT_MODEL_DIR").map(PathBuf::from),
+        std::env::var_os(variable).map(PathBuf::from),
         Some(
             PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("../../../shared/models/multilingual-e5-small-q4"),
+                .join("../../../shared")
+                .join(relative),
         ),
     ];
-    for dir in candidates.into_iter().flatten() {
-        if dir.join("e5-small-q4.bin").is_file() && dir.join("tokenizer.json").is_file() {
-            return Some(dir);
-        }
+    if let Some(dir) = candidates.into_iter().flatten().find(|dir| complete(dir)) {
+        return Some(dir);
     }
     if std::env::var("CI").map(|v| v == "true").unwrap_or(false) {
-        panic!("CI=true but the pretrained model is missing: set HBT_MODEL_DIR to the folder holding e5-small-q4.bin");
+        panic!(
+            "CI=true but {what} are missing: set {variable} to their folder (../shared/{relative})"
+        );
     }
-    eprintln!("skipped: pretrained model not found (set HBT_MODEL_DIR)");
+    eprintln!("skipped: {what} not found (set {variable})");
     None
 }
 
