@@ -59,9 +59,7 @@ fn shared_folder(
         return Some(dir);
     }
     if std::env::var("CI").map(|v| v == "true").unwrap_or(false) {
-        panic!(
-            "CI=true but {what} are missing: set {variable} to their folder (../shared/{relative})"
-        );
+        panic!("CI=true but {what} not found: set {variable} (default ../shared/{relative})");
     }
     eprintln!("skipped: {what} not found (set {variable})");
     None
