@@ -34,7 +34,9 @@ pub fn save_hf_dir<B: Backend>(
     write_safetensors(&encoder.to_weights()?, &dir.join("model.safetensors"))?;
     if let Some(source) = tokenizer_json {
         let target = dir.join("tokenizer.json");
-        std::fs::copy(source, &target).map_err(|e| ModelError::io(source, e))?;
+        // Read and written rather than copied: a copy would keep a read-only source's mode.
+        let bytes = std::fs::read(source).map_err(|e| ModelError::io(source, e))?;
+        std::fs::write(&target, bytes).map_err(|e| ModelError::io(&target, e))?;
     }
     Ok(())
 }
