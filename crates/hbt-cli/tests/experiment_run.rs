@@ -213,3 +213,37 @@ fn a_whole_experiment_evaluates_runs_and_references_and_writes_a_report() {
         .path("results/full/checkpoints/strategy-hybrid/final/eval/trec")
         .is_dir());
 }
+
+#[test]
+fn runs_selects_runs_and_resume_skips_the_finished_ones() {
+    let scratch = Scratch::with_tiny_data();
+    scratch.experiment("sel", &tiny_experiment(""));
+    let out = scratch.hbt(&["experiment", "sel", "--runs", "bm25"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(scratch.path("results/sel/bm25/metrics.json").is_file());
+    assert!(
+        !scratch.path("results/sel/main").exists(),
+        "only the named run"
+    );
+    let manifest = std::fs::read(scratch.path("results/sel/bm25/manifest.json")).unwrap();
+
+    let again = scratch.hbt(&["experiment", "sel", "--runs", "bm25", "--resume"]);
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(again.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("bm25: finished before, skipped"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read(scratch.path("results/sel/bm25/manifest.json")).unwrap(),
+        manifest,
+        "a skipped run is left as it was"
+    );
+
+    let unknown = scratch.hbt(&["experiment", "sel", "--runs", "nope"]);
+    common::assert_one_line_error(&unknown, "--runs: `nope` is not a run of sel");
+}
