@@ -181,33 +181,35 @@ fn corrupted_lfs_download_is_rejected_and_removed() {
 fn corrupted_regular_file_fails_the_git_blob_sha1() {
     let mut repo = FakeRepo::tiny(REPO, "main", 1);
     repo.file_mut("tokenizer.json").served = Some(b"{\"version\":\"evil\"}".to_vec());
-    let hub = FakeHub::start(vec![repo.clone()]);
-    let cache = tempfile::tempdir().unwrap();
-
-    let err = run(REPO, &settings(&hub, cache.path())).0.unwrap_err();
-    let message = err.to_string();
-    assert_one_line(&message);
+    let message = refused(&repo, "tokenizer.json").to_string();
     assert!(message.contains("tokenizer.json"), "{message}");
     assert!(message.contains("git blob sha1"), "{message}");
+}
+
+/// Resolves `repo` into a fresh cache and expects a refusal: the error's message is one line
+/// and `file` is not in the snapshot folder afterwards.
+fn refused(repo: &FakeRepo, file: &str) -> HubError {
+    let hub = FakeHub::start(vec![repo.clone()]);
+    let cache = tempfile::tempdir().unwrap();
+    let err = run(REPO, &settings(&hub, cache.path())).0.unwrap_err();
+    assert_one_line(&err.to_string());
     let snapshot = repo_dir(cache.path()).join("snapshots").join(&repo.commit);
-    assert!(snapshot.join("tokenizer.json").symlink_metadata().is_err());
+    assert!(
+        snapshot.join(file).symlink_metadata().is_err(),
+        "{file} stayed"
+    );
+    err
 }
 
 #[test]
 fn etag_that_is_no_checksum_cannot_be_verified() {
     let mut repo = FakeRepo::tiny(REPO, "main", 1);
     repo.file_mut("config.json").etag = Some("W-1234-abcd".into());
-    let hub = FakeHub::start(vec![repo.clone()]);
-    let cache = tempfile::tempdir().unwrap();
-
-    let err = run(REPO, &settings(&hub, cache.path())).0.unwrap_err();
+    let err = refused(&repo, "config.json");
     assert!(matches!(err, HubError::Unverifiable { .. }), "{err:?}");
     let message = err.to_string();
-    assert_one_line(&message);
     assert!(message.contains("cannot verify config.json"), "{message}");
     assert!(message.contains("W-1234-abcd"), "{message}");
-    let snapshot = repo_dir(cache.path()).join("snapshots").join(&repo.commit);
-    assert!(snapshot.join("config.json").symlink_metadata().is_err());
 }
 
 #[test]
