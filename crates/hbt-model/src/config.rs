@@ -27,16 +27,6 @@ pub struct SavedEmbedding {
     pub passage_prefix: Option<String>,
 }
 
-impl SavedEmbedding {
-    /// The recorded prefixes (none recorded: no prefixes).
-    pub fn prefixes(&self) -> TextPrefixes {
-        TextPrefixes {
-            query: self.query_prefix.clone().unwrap_or_default(),
-            passage: self.passage_prefix.clone().unwrap_or_default(),
-        }
-    }
-}
-
 /// Sizes and options of a transformer encoder.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

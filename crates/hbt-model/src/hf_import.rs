@@ -13,11 +13,7 @@ use safetensors::{Dtype, SafeTensors};
 use crate::config::{EncoderConfig, PoolingMode};
 use crate::encoder::Encoder;
 use crate::error::ModelError;
-use crate::weights::{init_param, param_specs, HostTensor, InitRng, WeightMap};
-
-/// The seed of the from-scratch pooler used when a checkpoint has none (as
-/// `transformers` does, e.g. for `xlm-roberta-base`) and the pooling is not `pooler`.
-pub const MISSING_POOLER_SEED: u64 = 0;
+use crate::weights::{param_specs, seeded_pooler, HostTensor, WeightMap};
 
 /// Loads `dir/config.json` and `dir/model.safetensors` (a Hugging Face model folder).
 pub fn load_hf_dir<B: Backend>(
@@ -67,21 +63,21 @@ pub fn read_hf_weights(config: &EncoderConfig, path: &Path) -> Result<WeightMap,
         .iter()
         .filter(|s| s.name.starts_with("pooler."))
         .all(|s| !stored.contains_key(&s.name));
-    let fill_pooler = pooler_missing && config.pooling != PoolingMode::Pooler;
+    let mut seeded_pooler = if pooler_missing && config.pooling != PoolingMode::Pooler {
+        seeded_pooler(config)
+    } else {
+        WeightMap::new()
+    };
 
     let mut problems = Problems {
         duplicated,
         ..Problems::default()
     };
     let mut weights = WeightMap::new();
-    let mut rng = InitRng::new(MISSING_POOLER_SEED);
     for spec in &specs {
         let Some((stored_name, view)) = stored.get(&spec.name) else {
-            if fill_pooler && spec.name.starts_with("pooler.") {
-                weights.insert(
-                    spec.name.clone(),
-                    init_param(spec, config.initializer_range, &mut rng),
-                );
+            if let Some(tensor) = seeded_pooler.remove(&spec.name) {
+                weights.insert(spec.name.clone(), tensor);
             } else {
                 problems.missing.push(spec.name.clone());
             }

@@ -16,8 +16,7 @@ use burn::tensor::backend::Backend;
 use crate::config::{EncoderConfig, ModelFamily, PoolingMode};
 use crate::encoder::Encoder;
 use crate::error::ModelError;
-use crate::hf_import::MISSING_POOLER_SEED;
-use crate::weights::{init_param, param_specs, HostTensor, InitRng, WeightMap};
+use crate::weights::{param_specs, seeded_pooler, HostTensor, WeightMap};
 
 /// The four bytes a file in this layout starts with.
 pub const MAGIC: &[u8; 4] = b"E5S1";
@@ -51,13 +50,7 @@ pub fn load_q4<B: Backend>(
             message: "the file holds no pooler weights: choose cls or mean pooling".into(),
         });
     }
-    let mut rng = InitRng::new(MISSING_POOLER_SEED);
-    for spec in param_specs(&config) {
-        if spec.name.starts_with("pooler.") {
-            let tensor = init_param(&spec, config.initializer_range, &mut rng);
-            weights.insert(spec.name, tensor);
-        }
-    }
+    weights.extend(seeded_pooler(&config));
     Encoder::from_weights(&config, weights, device)
 }
 

@@ -253,6 +253,23 @@ pub fn init_param(spec: &ParamSpec, std: f64, rng: &mut InitRng) -> HostTensor {
     }
 }
 
+/// The seed of the from-scratch pooler used when a checkpoint has none (as `transformers`
+/// does, e.g. for `xlm-roberta-base` or a 4-bit file) and the pooling is not `pooler`.
+pub const MISSING_POOLER_SEED: u64 = 0;
+
+/// The `pooler.*` parameters drawn from [`MISSING_POOLER_SEED`], for checkpoints without one.
+pub fn seeded_pooler(config: &EncoderConfig) -> WeightMap {
+    let mut rng = InitRng::new(MISSING_POOLER_SEED);
+    param_specs(config)
+        .into_iter()
+        .filter(|spec| spec.name.starts_with("pooler."))
+        .map(|spec| {
+            let tensor = init_param(&spec, config.initializer_range, &mut rng);
+            (spec.name, tensor)
+        })
+        .collect()
+}
+
 /// Seeded from-scratch weights for `config`; the same seed gives the same weights.
 pub fn init_weights(config: &EncoderConfig, seed: u64) -> WeightMap {
     let mut rng = InitRng::new(seed);
