@@ -1,0 +1,72 @@
+//! `y = GELU(x + bias)` (the exact, erf-based GELU of BERT) and its backward, one pass each.
+
+use rayon::prelude::*;
+
+use super::rows_per_task;
+use crate::simd::{normal_cdf, normal_pdf};
+
+#[inline(always)]
+fn forward_rows_impl(x: &[f32], bias: &[f32], y: &mut [f32]) {
+    for (x_row, y_row) in x.chunks_exact(bias.len()).zip(y.chunks_exact_mut(bias.len())) {
+        for ((out, &value), &b) in y_row.iter_mut().zip(x_row).zip(bias) {
+            let z = value + b;
+            *out = z * normal_cdf(z);
+        }
+    }
+}
+
+#[inline(always)]
+fn backward_rows_impl(x: &[f32], bias: &[f32], dy: &mut [f32]) {
+    for (x_row, g_row) in x.chunks_exact(bias.len()).zip(dy.chunks_exact_mut(bias.len())) {
+        for ((g, &value), &b) in g_row.iter_mut().zip(x_row).zip(bias) {
+            let z = value + b;
+            *g *= normal_cdf(z) + z * normal_pdf(z);
+        }
+    }
+}
+
+crate::multiversion!(fn forward_rows(x: &[f32], bias: &[f32], y: &mut [f32]) => forward_rows_impl);
+crate::multiversion!(fn backward_rows(x: &[f32], bias: &[f32], dy: &mut [f32]) => backward_rows_impl);
+
+/// `y[r, c] = GELU(x[r, c] + bias[c])` for `x` of `rows × bias.len()`.
+pub fn forward(x: &[f32], bias: &[f32]) -> Vec<f32> {
+    let mut y = vec![0.0; x.len()];
+    let chunk = rows_per_task(bias.len()) * bias.len();
+    y.par_chunks_mut(chunk)
+        .zip(x.par_chunks(chunk))
+        .for_each(|(y, x)| forward_rows(x, bias, y));
+    y
+}
+
+/// The gradient with respect to `x` (and, summed over rows, `bias`) given `dy`, computed in
+/// place in `dy`; returns the bias gradient.
+pub fn backward(x: &[f32], bias: &[f32], dy: &mut [f32]) -> Vec<f32> {
+    let width = bias.len();
+    let chunk = rows_per_task(width) * width;
+    dy.par_chunks_mut(chunk)
+        .zip(x.par_chunks(chunk))
+        .map(|(dy, x)| {
+            backward_rows(x, bias, dy);
+            column_sums(dy, width)
+        })
+        .reduce(|| vec![0.0; width], add_into)
+}
+
+/// Sums the rows of a `rows × width` slice.
+pub(crate) fn column_sums(values: &[f32], width: usize) -> Vec<f32> {
+    let mut sums = vec![0.0; width];
+    for row in values.chunks_exact(width) {
+        for (s, &v) in sums.iter_mut().zip(row) {
+            *s += v;
+        }
+    }
+    sums
+}
+
+/// `a += b` element-wise, returning `a`.
+pub(crate) fn add_into(mut a: Vec<f32>, b: Vec<f32>) -> Vec<f32> {
+    for (x, y) in a.iter_mut().zip(b) {
+        *x += y;
+    }
+    a
+}
