@@ -65,6 +65,13 @@ def main():
     parser.add_argument("--repeats", type=int, default=2, help="timed passes per process")
     parser.add_argument("--length-buckets", type=int, default=4)
     parser.add_argument(
+        "--shape",
+        choices=["small", "e5-small"],
+        default="small",
+        help="encoder of the train and encode benchmarks: small (4 x 256, 64 pairs per batch) or "
+        "e5-small (multilingual-e5-small's 12 x 384, 250,002-row word table, 32 pairs per batch)",
+    )
+    parser.add_argument(
         "--only",
         default="train_padded,train_bucketed,encode,search",
         help="comma-separated benchmarks to run (the flex/ndarray step runs only with all)",
@@ -89,7 +96,8 @@ def main():
         run([hbt, "bench", "eval", "--export", work / "search", "--repeats", 1,
              "--json", out / "hbt-eval-full.json"], log)
     if "encode" in only:
-        run([hbt, "bench", "encode", "--flex-only", "--repeats", 1, "--export", work / "encode"], log)
+        run([hbt, "bench", "encode", "--flex-only", "--repeats", 1, "--shape", args.shape,
+             "--export", work / "encode"], log)
 
     rounds = []
     for r in range(1, args.rounds + 1):
@@ -100,6 +108,7 @@ def main():
             path = work / f"hbt-train-b{buckets}-r{r}.json"
             run([hbt, "bench", "train", "--backend", "flex", "--steps", args.steps,
                  "--repeats", args.repeats, "--warmup", 2, "--length-buckets", buckets,
+                 "--shape", args.shape,
                  "--export", work / "train", "--json", path], log)
             return load(path)["backends"][0]
 
@@ -112,7 +121,7 @@ def main():
         def hbt_encode():
             path = work / f"hbt-encode-r{r}.json"
             run([hbt, "bench", "encode", "--flex-only", "--repeats", args.repeats + 1,
-                 "--json", path], log)
+                 "--shape", args.shape, "--json", path], log)
             return load(path)["backends"][0]
 
         def torch_encode():
@@ -153,8 +162,8 @@ def main():
         print("backends: flex vs ndarray", flush=True)
         run([hbt, "bench", "train", "--backend", "flex,ndarray", "--steps", args.steps,
              "--repeats", args.repeats, "--length-buckets", args.length_buckets,
-             "--json", out / "hbt-train-backends.json"], log)
-        run([hbt, "bench", "encode", "--repeats", args.repeats + 1,
+             "--shape", args.shape, "--json", out / "hbt-train-backends.json"], log)
+        run([hbt, "bench", "encode", "--repeats", args.repeats + 1, "--shape", args.shape,
              "--json", out / "hbt-encode-backends.json"], log)
 
     summary = summarize(rounds, args, only)
@@ -249,6 +258,7 @@ def markdown(summary):
     lines = [
         f"Machine: {summary['machine']['cpu']}, {summary['machine']['cores']} cores",
         f"Rounds: {summary['settings']['rounds']} (hbt and PyTorch alternate; min / median / max over rounds)",
+        f"Encoder shape: {summary['settings']['shape']}",
         "",
         "| benchmark | unit | hbt | PyTorch | hbt / PyTorch |",
         "|---|---|---|---|---|",

@@ -22,7 +22,8 @@ use serde::Serialize;
 
 use crate::files::{write_f32_le, write_json};
 use crate::measure::{cpus, Spread};
-use crate::xquad::{self, DATASET, HEADS, HIDDEN, INTERMEDIATE, LAYERS, MAX_LEN, VOCAB_SIZE};
+use crate::shape::BenchShape;
+use crate::xquad::{self, DATASET, MAX_LEN, VOCAB_SIZE};
 
 /// The language whose candidate sentences are encoded.
 const LANGUAGE: &str = "en";
@@ -43,6 +44,8 @@ pub struct EncodeOptions {
     pub export: Option<PathBuf>,
     /// Measure burn-flex only (skip burn-ndarray).
     pub flex_only: bool,
+    /// The encoder's sizes.
+    pub shape: BenchShape,
 }
 
 /// Timings of one backend.
@@ -135,7 +138,7 @@ pub fn run(
         .map(|s| tokenizer.encode_as(TextRole::Passage, s))
         .collect::<hbt_data::Result<Vec<_>>>()?;
     let tokens: usize = sequences.iter().map(Vec::len).sum();
-    let config = xquad::xlmr_config(&tokenizer);
+    let config = xquad::xlmr_config(&tokenizer, options.shape);
 
     let mut backends = Vec::new();
     let (flex, flex_timings, flex_embeddings) = measure_backend::<FlexBackend>(
@@ -184,8 +187,8 @@ pub fn run(
             texts.len()
         ),
         encoder: format!(
-            "XLM-R family from scratch, {LAYERS} layers, width {HIDDEN}, {HEADS} heads, \
-             FFN {INTERMEDIATE}, mean pooling"
+            "XLM-R family from scratch, {}, mean pooling",
+            options.shape.describe(config.vocab_size)
         ),
         seed: options.seed,
         cpus: cpus(),

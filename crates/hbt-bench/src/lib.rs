@@ -17,6 +17,7 @@
 pub mod encode;
 pub mod eval;
 pub mod measure;
+pub mod shape;
 pub mod train;
 
 mod files;
@@ -25,4 +26,5 @@ mod xquad;
 pub use encode::{EncodeOptions, EncodeReport};
 pub use eval::{EvalOptions, EvalReport};
 pub use measure::Spread;
+pub use shape::BenchShape;
 pub use train::{TrainOptions, TrainReport};

@@ -12,16 +12,13 @@ use hbt_pipeline::stages::data::{load_eval_task, EvalTask};
 use hbt_pipeline::{Locations, Progress};
 use hbt_schema::SentenceSource;
 
+use crate::shape::BenchShape;
+
 /// The dataset every benchmark reads.
 pub(crate) const DATASET: &str = "xquad-r";
 /// Tokenizer size asked for and truncation length (special tokens included).
 pub(crate) const VOCAB_SIZE: usize = 8000;
 pub(crate) const MAX_LEN: usize = 128;
-/// Encoder sizes of every CPU benchmark: layers, width, heads, feed-forward width.
-pub(crate) const LAYERS: usize = 4;
-pub(crate) const HIDDEN: usize = 256;
-pub(crate) const HEADS: usize = 4;
-pub(crate) const INTERMEDIATE: usize = 1024;
 
 /// XQuAD-R as a question-answer task (all 11 languages, shipped sentences).
 pub(crate) fn task(locations: &Locations, progress: &dyn Progress) -> Result<QaTask> {
@@ -75,15 +72,15 @@ pub(crate) fn candidates(
 
 /// The encoder of the encode and eval benchmarks: XLM-R family, mean pooling, sized to the
 /// tokenizer (vocabulary, pad id, max_len).
-pub(crate) fn xlmr_config(tokenizer: &TextTokenizer) -> EncoderConfig {
+pub(crate) fn xlmr_config(tokenizer: &TextTokenizer, shape: BenchShape) -> EncoderConfig {
     let pad_id = tokenizer.pad_id();
     let mut config = EncoderConfig::new(
         ModelFamily::XlmRoberta,
-        tokenizer.vocab_size(),
-        HIDDEN,
-        LAYERS,
-        HEADS,
-        INTERMEDIATE,
+        shape.vocab_rows(tokenizer.vocab_size()),
+        shape.hidden(),
+        shape.layers(),
+        shape.heads(),
+        shape.intermediate(),
         // XLM-R positions start after the pad id, so the table needs max_len + pad + 1 rows.
         MAX_LEN + pad_id as usize + 1,
     );

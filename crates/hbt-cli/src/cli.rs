@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use hbt_bench::BenchShape;
 use hbt_pipeline::pretrained::SettingOverrides;
 use hbt_schema::{BackendKind, Lang, PoolingMode, TextRole};
 
@@ -379,6 +380,10 @@ pub struct BenchTrainArgs {
     /// reference into DIR.
     #[arg(long, value_name = "DIR")]
     pub export: Option<PathBuf>,
+    /// Encoder sizes: small (4 × 256, 64 pairs per batch) or e5-small (multilingual-e5-small's
+    /// 12 × 384 with a 250,002-row word table, 32 pairs per batch).
+    #[arg(long, default_value = "small")]
+    pub shape: BenchShape,
 }
 
 /// Arguments of `hbt bench eval`.
@@ -429,6 +434,10 @@ pub struct BenchEncodeArgs {
     /// Measure burn-flex only (skip burn-ndarray).
     #[arg(long)]
     pub flex_only: bool,
+    /// Encoder sizes: small (4 × 256) or e5-small (multilingual-e5-small's 12 × 384 with a
+    /// 250,002-row word table).
+    #[arg(long, default_value = "small")]
+    pub shape: BenchShape,
     /// Also write the results as JSON to this file.
     #[arg(long, value_name = "PATH")]
     pub json: Option<PathBuf>,

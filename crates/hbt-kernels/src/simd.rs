@@ -43,6 +43,57 @@ macro_rules! multiversion {
     };
 }
 
+/// Lanes of the accumulators in [`sum`], [`max`] and [`dot`]: eight independent partial
+/// results in a fixed order, so the reductions vectorise (a single running `f32` total cannot
+/// be reordered by the compiler) and stay deterministic.
+const LANES: usize = 8;
+
+/// The sum of `values`.
+#[inline(always)]
+pub fn sum(values: &[f32]) -> f32 {
+    let mut acc = [0.0f32; LANES];
+    let chunks = values.chunks_exact(LANES);
+    let rest = chunks.remainder();
+    for chunk in chunks {
+        for (a, &v) in acc.iter_mut().zip(chunk) {
+            *a += v;
+        }
+    }
+    rest.iter().fold(acc.iter().sum::<f32>(), |t, &v| t + v)
+}
+
+/// `Σ a[i]·b[i]`.
+#[inline(always)]
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0.0f32; LANES];
+    let (ca, cb) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for ((s, &x), &y) in acc.iter_mut().zip(x).zip(y) {
+            *s = x.mul_add(y, *s);
+        }
+    }
+    ra.iter()
+        .zip(rb)
+        .fold(acc.iter().sum::<f32>(), |t, (&x, &y)| x.mul_add(y, t))
+}
+
+/// The largest of `values` (`f32::MIN` when empty).
+#[inline(always)]
+pub fn max(values: &[f32]) -> f32 {
+    let mut acc = [f32::MIN; LANES];
+    let chunks = values.chunks_exact(LANES);
+    let rest = chunks.remainder();
+    for chunk in chunks {
+        for (a, &v) in acc.iter_mut().zip(chunk) {
+            *a = if v > *a { v } else { *a };
+        }
+    }
+    rest.iter()
+        .chain(acc.iter())
+        .fold(f32::MIN, |m, &v| if v > m { v } else { m })
+}
+
 const LOG2_E: f32 = std::f32::consts::LOG2_E;
 const LN2_HI: f32 = 0.693_359_4;
 const LN2_LO: f32 = -2.121_944_4e-4;
@@ -112,6 +163,20 @@ pub fn normal_pdf(x: f32) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reductions_agree_with_plain_loops() {
+        for n in [0usize, 1, 7, 8, 9, 31, 100] {
+            let a: Vec<f32> = (0..n).map(|i| ((i * 37 % 11) as f32 - 5.0) * 0.25).collect();
+            let b: Vec<f32> = (0..n).map(|i| ((i * 13 % 7) as f32 - 3.0) * 0.5).collect();
+            let plain_sum: f32 = a.iter().sum();
+            let plain_dot: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
+            assert!((sum(&a) - plain_sum).abs() < 1e-5, "sum of {n}");
+            assert!((dot(&a, &b) - plain_dot).abs() < 1e-5, "dot of {n}");
+            let plain_max = a.iter().cloned().fold(f32::MIN, f32::max);
+            assert_eq!(max(&a), plain_max, "max of {n}");
+        }
+    }
 
     #[test]
     fn exp_matches_the_standard_library_within_two_ulp() {

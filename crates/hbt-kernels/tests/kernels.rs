@@ -10,6 +10,13 @@ use hbt_kernels::{attention, bias_gelu, residual_layer_norm, Norm};
 
 type AD = Autodiff<Flex>;
 
+/// The backend's generator is global: tests that seed it and draw from it take turns.
+static SEEDED: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn seeded() -> std::sync::MutexGuard<'static, ()> {
+    SEEDED.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// Relative tolerance against the reference, measured against each tensor's largest
 /// magnitude (sums in a different order differ by a few ulp of the largest terms).
 const TOLERANCE: f32 = 1e-5;
@@ -176,6 +183,7 @@ fn sum_weighted<const D: usize>(t: Tensor<AD, D>, weights: &[f32]) -> f64 {
 
 #[test]
 fn attention_gradients_with_dropout_match_finite_differences() {
+    let _turn = seeded();
     let mut rng = Rng(77);
     let (batch, seq, heads, head_dim) = (2, 5, 2, 3);
     let shape = [batch, seq, heads * head_dim];
@@ -322,6 +330,7 @@ fn residual_layer_norm_matches_the_reference() {
 
 #[test]
 fn residual_layer_norm_gradients_with_dropout_match_finite_differences() {
+    let _turn = seeded();
     let mut rng = Rng(9);
     let case = NormCase::random(&mut rng, 3, 6);
     let device = Default::default();
@@ -341,6 +350,7 @@ fn residual_layer_norm_gradients_with_dropout_match_finite_differences() {
 
 #[test]
 fn dropout_follows_the_backend_seed() {
+    let _turn = seeded();
     let device = Default::default();
     let run = |seed: u64| {
         AD::seed(&device, seed);

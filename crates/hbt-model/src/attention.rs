@@ -3,7 +3,7 @@
 
 use burn::module::Module;
 use burn::nn::{Dropout, DropoutConfig, LayerNorm, Linear};
-use burn::tensor::{activation::softmax, backend::Backend, Tensor};
+use burn::tensor::{backend::Backend, Tensor};
 
 use crate::config::EncoderConfig;
 use crate::error::ModelError;
@@ -32,6 +32,8 @@ pub struct SelfAttention<B: Backend> {
     pub hidden_dropout: Dropout,
     /// Number of heads.
     pub num_heads: usize,
+    /// ε of the LayerNorm (burn's `LayerNorm` keeps its own private).
+    pub layer_norm_eps: f64,
 }
 
 impl<B: Backend> SelfAttention<B> {
@@ -57,6 +59,7 @@ impl<B: Backend> SelfAttention<B> {
             attention_dropout: DropoutConfig::new(config.attention_probs_dropout_prob).init(),
             hidden_dropout: DropoutConfig::new(config.hidden_dropout_prob).init(),
             num_heads: config.num_attention_heads,
+            layer_norm_eps: config.layer_norm_eps,
         })
     }
 
@@ -70,24 +73,29 @@ impl<B: Backend> SelfAttention<B> {
         params::export_layer_norm(out, &format!("{p}.output"), &self.layer_norm)
     }
 
-    /// Applies the block to `x` (`[batch, seq, hidden]`); `mask_bias` is `[batch, 1, 1, seq]`
-    /// with 0 for tokens and [`MASK_VALUE`] for padding.
-    pub fn forward(&self, x: Tensor<B, 3>, mask_bias: Tensor<B, 4>) -> Tensor<B, 3> {
+    /// Applies the block to `x` (`[batch, seq, hidden]`); `mask_bias` is `[batch, seq]` with 0
+    /// for tokens and [`MASK_VALUE`] for padding. Attention and the closing dropout + residual
+    /// + LayerNorm are [`hbt_kernels`] operations (fused on burn-flex); the projections run as
+    /// one `[batch · seq, hidden]` product each.
+    pub fn forward(&self, x: Tensor<B, 3>, mask_bias: Tensor<B, 2>) -> Tensor<B, 3> {
         let [batch, seq, hidden] = x.dims();
-        let heads = self.num_heads;
-        let head_dim = hidden / heads;
-        let split = |t: Tensor<B, 3>| t.reshape([batch, seq, heads, head_dim]).swap_dims(1, 2);
-        let q = split(self.query.forward(x.clone()));
-        let k = split(self.key.forward(x.clone()));
-        let v = split(self.value.forward(x.clone()));
-        let scale = 1.0 / (head_dim as f64).sqrt();
-        let scores = q.matmul(k.swap_dims(2, 3)).mul_scalar(scale) + mask_bias;
-        let probs = self.attention_dropout.forward(softmax(scores, 3));
-        let context = probs
-            .matmul(v)
-            .swap_dims(1, 2)
-            .reshape([batch, seq, hidden]);
-        let projected = self.hidden_dropout.forward(self.output.forward(context));
-        self.layer_norm.forward(projected + x)
+        let rows = x.clone().reshape([batch * seq, hidden]);
+        let project = |linear: &Linear<B>| linear.forward(rows.clone()).reshape([batch, seq, hidden]);
+        let context = hbt_kernels::attention(
+            project(&self.query),
+            project(&self.key),
+            project(&self.value),
+            mask_bias,
+            self.num_heads,
+            self.attention_dropout.prob,
+        );
+        let projected = self.output.forward(context.reshape([batch * seq, hidden]));
+        let out = hbt_kernels::residual_layer_norm(
+            projected,
+            rows,
+            params::norm(&self.layer_norm, self.layer_norm_eps),
+            self.hidden_dropout.prob,
+        );
+        out.reshape([batch, seq, hidden])
     }
 }

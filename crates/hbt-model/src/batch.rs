@@ -97,11 +97,9 @@ impl<B: Backend> EncoderBatch<B> {
     }
 
     /// `[batch, 1, 1, seq]`: 0 for tokens, [`crate::attention::MASK_VALUE`] for padding.
-    pub fn mask_bias(&self) -> Tensor<B, 4> {
-        let [batch, seq] = self.attention_mask.dims();
+    pub fn mask_bias(&self) -> Tensor<B, 2> {
         let pad = self.attention_mask.clone().neg().add_scalar(1.0);
         pad.mul_scalar(crate::attention::MASK_VALUE)
-            .reshape([batch, 1, 1, seq])
     }
 }
 

@@ -58,35 +58,26 @@ impl<B: Backend> EncoderLayer<B> {
         params::export_layer_norm(out, &format!("{p}.output"), &self.layer_norm)
     }
 
-    /// Applies the layer; see [`SelfAttention::forward`] for `mask_bias`.
-    pub fn forward(&self, x: Tensor<B, 3>, mask_bias: Tensor<B, 4>) -> Tensor<B, 3> {
-        let x = self.attention.forward(x, mask_bias);
-        let h = parallel_gelu(self.intermediate.forward(x.clone()));
-        let h = self.dropout.forward(self.output.forward(h));
-        self.layer_norm.forward(h + x)
+    /// Applies the layer; see [`SelfAttention::forward`] for `mask_bias`. The up-projection's
+    /// bias and GELU, and the closing dropout + residual + LayerNorm, are [`hbt_kernels`]
+    /// operations (fused on burn-flex).
+    pub fn forward(&self, x: Tensor<B, 3>, mask_bias: Tensor<B, 2>) -> Tensor<B, 3> {
+        let [batch, seq, hidden] = x.dims();
+        let x = self
+            .attention
+            .forward(x, mask_bias)
+            .reshape([batch * seq, hidden]);
+        let up = x.clone().matmul(self.intermediate.weight.val());
+        let h = match &self.intermediate.bias {
+            Some(bias) => hbt_kernels::bias_gelu(up, bias.val()),
+            None => gelu(up),
+        };
+        let out = hbt_kernels::residual_layer_norm(
+            self.output.forward(h),
+            x,
+            params::norm(&self.layer_norm, self.attention.layer_norm_eps),
+            self.dropout.prob,
+        );
+        out.reshape([batch, seq, hidden])
     }
-}
-
-/// GELU; at inference the rows are split over two threads, since burn-flex 0.21 runs GELU as
-/// a scalar loop on one core (`hbt bench encode`: 9% faster encoding on two cores). Under
-/// autodiff it is burn's `gelu` unchanged.
-fn parallel_gelu<B: Backend>(x: Tensor<B, 3>) -> Tensor<B, 3> {
-    let batch = x.dims()[0];
-    if B::ad_enabled(&x.device()) || batch < 2 {
-        return gelu(x);
-    }
-    let half = batch / 2;
-    let (first, second) = (
-        x.clone().narrow(0, 0, half),
-        x.narrow(0, half, batch - half),
-    );
-    let (first, second) = std::thread::scope(|scope| {
-        let other = scope.spawn(move || gelu(second));
-        let mine = gelu(first);
-        let theirs = other
-            .join()
-            .unwrap_or_else(|e| std::panic::resume_unwind(e));
-        (mine, theirs)
-    });
-    Tensor::cat(vec![first, second], 0)
 }

@@ -93,6 +93,16 @@ pub(crate) fn layer_norm<B: Backend>(
     Ok(norm)
 }
 
+/// A LayerNorm's parameters for [`hbt_kernels::residual_layer_norm`] (β = 0 when absent).
+pub(crate) fn norm<B: Backend>(norm: &LayerNorm<B>, eps: f64) -> hbt_kernels::Norm<B> {
+    let gamma = norm.gamma.val();
+    let beta = match &norm.beta {
+        Some(beta) => beta.val(),
+        None => gamma.zeros_like(),
+    };
+    hbt_kernels::Norm { gamma, beta, eps }
+}
+
 /// Writes a LayerNorm as `{prefix}.LayerNorm.weight` / `.bias`.
 pub(crate) fn export_layer_norm<B: Backend>(
     out: &mut WeightMap,

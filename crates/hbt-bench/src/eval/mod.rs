@@ -42,7 +42,8 @@ use hbt_pipeline::{EtaNotes, Locations, Progress, StageLog};
 
 pub use report::{EvalReport, Phase};
 
-use crate::xquad::{self, HIDDEN, LAYERS, MAX_LEN, VOCAB_SIZE};
+use crate::shape::BenchShape;
+use crate::xquad::{self, MAX_LEN, VOCAB_SIZE};
 
 /// The backend every phase runs on.
 type B = FlexBackend;
@@ -195,7 +196,7 @@ fn encode(task: &QaTask, options: &EvalOptions, log: &StageLog) -> Result<(QaEmb
     ));
     let tokenizer = TextTokenizer::train(texts.iter(), VOCAB_SIZE, MAX_LEN)?;
     let device = Default::default();
-    let model = Encoder::<B>::init(&xquad::xlmr_config(&tokenizer), options.seed, &device)?;
+    let model = Encoder::<B>::init(&xquad::xlmr_config(&tokenizer, BenchShape::Small), options.seed, &device)?;
     let ranker = Ranker::Dense {
         model: &model,
         tokenizer: &tokenizer,
@@ -210,8 +211,10 @@ fn encode(task: &QaTask, options: &EvalOptions, log: &StageLog) -> Result<(QaEmb
     let mut embeddings = None;
     let phase = Phase::measure(
         format!(
-            "encode {} texts ({LAYERS} layers, width {HIDDEN}, batch {})",
+            "encode {} texts ({} layers, width {}, batch {})",
             texts.len(),
+            BenchShape::Small.layers(),
+            BenchShape::Small.hidden(),
             options.batch_size
         ),
         1,

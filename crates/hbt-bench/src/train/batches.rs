@@ -11,7 +11,7 @@ use hbt_model::{save_hf_dir, Encoder, EncoderConfig};
 use hbt_schema::TextRole;
 use serde::Serialize;
 
-use super::{BATCH_PAIRS, LEARNING_RATE, MAX_GRAD_NORM, QUESTION_MAX, TEMPERATURE, WEIGHT_DECAY};
+use super::{LEARNING_RATE, MAX_GRAD_NORM, QUESTION_MAX, TEMPERATURE, WEIGHT_DECAY};
 use crate::files::write_json;
 
 /// Token ids of one training batch.
@@ -44,12 +44,13 @@ fn padded(sequences: &[Vec<u32>]) -> usize {
     sequences.len() * sequences.iter().map(Vec::len).max().unwrap_or(0)
 }
 
-/// `steps` batches of [`BATCH_PAIRS`] pairs, shuffled from `seed`, tokenized with questions
+/// `steps` batches of `batch_pairs` pairs, shuffled from `seed`, tokenized with questions
 /// cut to [`QUESTION_MAX`] tokens.
 pub(super) fn token_batches(
     pairs: &[(String, String)],
     tokenizer: &TextTokenizer,
     steps: usize,
+    batch_pairs: usize,
     seed: u64,
 ) -> Result<Vec<TokenBatch>> {
     let mut order: Vec<usize> = (0..pairs.len()).collect();
@@ -59,12 +60,12 @@ pub(super) fn token_batches(
         order.swap(i, (state % (i as u64 + 1)) as usize);
     }
     order
-        .chunks_exact(BATCH_PAIRS)
+        .chunks_exact(batch_pairs)
         .take(steps)
         .map(|chunk| {
             let mut batch = TokenBatch {
-                questions: Vec::with_capacity(BATCH_PAIRS),
-                answers: Vec::with_capacity(BATCH_PAIRS),
+                questions: Vec::with_capacity(batch_pairs),
+                answers: Vec::with_capacity(batch_pairs),
             };
             for &i in chunk {
                 let mut question = tokenizer.encode_as(TextRole::Query, &pairs[i].0)?;

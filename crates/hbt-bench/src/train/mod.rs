@@ -39,11 +39,11 @@ pub use batches::TokenBatch;
 pub use report::{BackendRates, TrainReport};
 
 use crate::measure::{cpus, gemm_peak_gflops, peak_rss_mib, reset_peak_rss};
-use crate::xquad::{self, HEADS, HIDDEN, INTERMEDIATE, LAYERS, VOCAB_SIZE};
+use crate::shape::BenchShape;
+use crate::xquad::{self, VOCAB_SIZE};
 use report::Measured;
 
-/// Pairs per batch and token limits of questions and answers.
-const BATCH_PAIRS: usize = 64;
+/// Token limits of questions and answers.
 const QUESTION_MAX: usize = 32;
 const ANSWER_MAX: usize = 128;
 /// Optimisation settings (hbt's defaults in `experiments/base.toml`).
@@ -72,6 +72,8 @@ pub struct TrainOptions {
     /// Write the initial weights (Hugging Face folder) and the token ids for the PyTorch
     /// reference here.
     pub export: Option<PathBuf>,
+    /// The encoder's sizes and the pairs per batch.
+    pub shape: BenchShape,
 }
 
 /// Runs the benchmark: loads and tokenizes the pairs, writes the export when asked, then
@@ -84,19 +86,20 @@ pub fn run(
     check(options)?;
     let log = StageLog::start(progress, "bench", "loading xquad-r question-answer pairs");
     let pairs = xquad::pairs(locations, progress)?;
-    let needed = options.steps * BATCH_PAIRS;
+    let batch_pairs = options.shape.batch_pairs();
+    let needed = options.steps * batch_pairs;
     ensure!(
         pairs.len() >= needed,
-        "--steps {}: XQuAD-R has {} pairs, enough for {} batches of {BATCH_PAIRS}",
+        "--steps {}: XQuAD-R has {} pairs, enough for {} batches of {batch_pairs}",
         options.steps,
         pairs.len(),
-        pairs.len() / BATCH_PAIRS
+        pairs.len() / batch_pairs
     );
     log.note(&format!("training the tokenizer on {} pairs", pairs.len()));
     let texts = pairs.iter().flat_map(|(q, a)| [q, a]);
     let tokenizer = TextTokenizer::train(texts, VOCAB_SIZE, ANSWER_MAX)?;
-    let batches = batches::token_batches(&pairs, &tokenizer, options.steps, options.seed)?;
-    let config = encoder_config(&tokenizer);
+    let batches = batches::token_batches(&pairs, &tokenizer, options.steps, batch_pairs, options.seed)?;
+    let config = encoder_config(&tokenizer, options.shape);
     if let Some(dir) = &options.export {
         batches::export(dir, &config, &batches, options.seed)?;
         log.note(&format!("wrote {}", dir.display()));
@@ -126,22 +129,22 @@ pub fn run(
         backends.push(BackendRates::of(
             measured,
             batches.len(),
+            batch_pairs,
             tokens,
             executed_gflop_per_pass,
         ));
     }
     Ok(TrainReport {
         encoder: format!(
-            "BERT family from scratch, {LAYERS} layers, width {HIDDEN}, {HEADS} heads, FFN \
-             {INTERMEDIATE}, dropout 0.1, mean pooling, L2 norm, vocab {}",
-            config.vocab_size
+            "BERT family from scratch, {}, dropout 0.1, mean pooling, L2 norm",
+            options.shape.describe(config.vocab_size)
         ),
         optimisation: format!(
             "InfoNCE (temperature {TEMPERATURE}) + AdamW (lr {LEARNING_RATE}, weight decay \
              {WEIGHT_DECAY}), global-norm clipping {MAX_GRAD_NORM}"
         ),
         batches: batches.len(),
-        batch_pairs: BATCH_PAIRS,
+        batch_pairs,
         question_max: QUESTION_MAX,
         answer_max: ANSWER_MAX,
         tokens,
@@ -187,14 +190,14 @@ fn cpu_only(backend: BackendKind) -> String {
 
 /// The benchmarked encoder: BERT family (positions 0..len, as `transformers.BertModel`), sized
 /// to the tokenizer.
-fn encoder_config(tokenizer: &TextTokenizer) -> EncoderConfig {
+fn encoder_config(tokenizer: &TextTokenizer, shape: BenchShape) -> EncoderConfig {
     let mut config = EncoderConfig::new(
         ModelFamily::Bert,
-        tokenizer.vocab_size(),
-        HIDDEN,
-        LAYERS,
-        HEADS,
-        INTERMEDIATE,
+        shape.vocab_rows(tokenizer.vocab_size()),
+        shape.hidden(),
+        shape.layers(),
+        shape.heads(),
+        shape.intermediate(),
         ANSWER_MAX,
     );
     config.pad_token_id = tokenizer.pad_id();

@@ -7,7 +7,6 @@ use anyhow::Result;
 use hbt_schema::BackendKind;
 use serde::Serialize;
 
-use super::BATCH_PAIRS;
 use crate::files::write_json;
 use crate::measure::Spread;
 
@@ -46,15 +45,21 @@ pub(super) struct Measured {
 }
 
 impl BackendRates {
-    /// Rates of one backend from its pass times over `steps` batches holding `tokens`
-    /// tokens and `gflop_per_pass` executed GFLOP.
-    pub(super) fn of(m: Measured, steps: usize, tokens: usize, gflop_per_pass: f64) -> Self {
+    /// Rates of one backend from its pass times over `steps` batches of `batch_pairs` pairs
+    /// holding `tokens` tokens and `gflop_per_pass` executed GFLOP.
+    pub(super) fn of(
+        m: Measured,
+        steps: usize,
+        batch_pairs: usize,
+        tokens: usize,
+        gflop_per_pass: f64,
+    ) -> Self {
         let seconds = Spread::of(&m.pass_seconds);
         let gflops = seconds.inverse(gflop_per_pass);
         BackendRates {
             backend: m.backend,
             steps_per_s: seconds.inverse(steps as f64),
-            pairs_per_s: seconds.inverse((steps * BATCH_PAIRS) as f64),
+            pairs_per_s: seconds.inverse((steps * batch_pairs) as f64),
             tokens_per_s: seconds.inverse(tokens as f64),
             fraction_of_peak: gflops.median / m.gemm_peak_gflops,
             gflops,

@@ -54,6 +54,7 @@ fn encode_options(args: &BenchEncodeArgs) -> EncodeOptions {
         seed: args.seed,
         export: args.export.clone(),
         flex_only: args.flex_only,
+        shape: args.shape,
     }
 }
 
@@ -66,6 +67,7 @@ fn train_options(args: &BenchTrainArgs) -> TrainOptions {
         length_buckets: args.length_buckets,
         seed: args.seed,
         export: args.export.clone(),
+        shape: args.shape,
     }
 }
 

@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use super::SharedMut;
 use crate::philox::DropoutMask;
-use crate::simd::exp;
+use crate::simd::{self, exp};
 
 /// The shape of one attention call.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -63,17 +63,14 @@ unsafe fn product(m: usize, n: usize, k: usize, dst: *mut f32, dst_rs: usize, lh
 #[inline(always)]
 fn softmax_rows_impl(scores: &mut [f32], mask: &[f32]) {
     for row in scores.chunks_exact_mut(mask.len()) {
-        let mut max = f32::MIN;
         for (s, &m) in row.iter_mut().zip(mask) {
             *s += m;
-            max = max.max(*s);
         }
-        let mut sum = 0.0f32;
+        let max = simd::max(row);
         for s in row.iter_mut() {
             *s = exp(*s - max);
-            sum += *s;
         }
-        let inv = 1.0 / sum;
+        let inv = 1.0 / simd::sum(row);
         for s in row.iter_mut() {
             *s *= inv;
         }
@@ -83,7 +80,7 @@ fn softmax_rows_impl(scores: &mut [f32], mask: &[f32]) {
 #[inline(always)]
 fn softmax_backward_rows_impl(probs: &[f32], grad: &mut [f32], width: usize, scale: f32) {
     for (p, g) in probs.chunks_exact(width).zip(grad.chunks_exact_mut(width)) {
-        let dot: f32 = p.iter().zip(g.iter()).map(|(&p, &g)| p * g).sum();
+        let dot = simd::dot(p, g);
         for (g, &p) in g.iter_mut().zip(p) {
             *g = scale * p * (*g - dot);
         }

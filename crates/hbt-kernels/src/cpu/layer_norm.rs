@@ -6,6 +6,7 @@ use rayon::prelude::*;
 use super::gelu::add_into;
 use super::rows_per_task;
 use crate::philox::DropoutMask;
+use crate::simd;
 
 /// What the forward pass keeps for the backward pass.
 #[derive(Clone, Debug)]
@@ -43,13 +44,11 @@ fn forward_rows_impl(
                 *out = hv.mul_add(f, xv);
             }
         }
-        let mean = z.iter().sum::<f32>() / width as f32;
-        let mut squares = 0.0f32;
+        let mean = simd::sum(z) / width as f32;
         for v in z.iter_mut() {
             *v -= mean;
-            squares += *v * *v;
         }
-        *inv = 1.0 / (squares / width as f32 + eps).sqrt();
+        *inv = 1.0 / (simd::dot(z, z) / width as f32 + eps).sqrt();
         let scale = *inv;
         for (((out, v), &g), &b) in y[span].iter_mut().zip(z.iter_mut()).zip(gamma).zip(beta) {
             *v *= scale;
@@ -72,22 +71,19 @@ fn backward_rows_impl(
     for (row, &inv) in inv_std.iter().enumerate() {
         let span = row * width..(row + 1) * width;
         let (dy, xhat, out) = (&dy[span.clone()], &normalized[span.clone()], &mut dz[span]);
-        let (mut mean_g, mut mean_gx) = (0.0f32, 0.0f32);
-        for (((o, &d), &n), (&g, (dg, db))) in out
+        for ((((o, &d), &n), &g), (dg, db)) in out
             .iter_mut()
             .zip(dy)
             .zip(xhat)
-            .zip(gamma.iter().zip(dgamma.iter_mut().zip(dbeta.iter_mut())))
+            .zip(gamma)
+            .zip(dgamma.iter_mut().zip(dbeta.iter_mut()))
         {
-            *dg += d * n;
+            *dg = d.mul_add(n, *dg);
             *db += d;
-            let gd = d * g;
-            *o = gd;
-            mean_g += gd;
-            mean_gx += gd * n;
+            *o = d * g;
         }
-        mean_g /= width as f32;
-        mean_gx /= width as f32;
+        let mean_g = simd::sum(out) / width as f32;
+        let mean_gx = simd::dot(out, xhat) / width as f32;
         for (o, &n) in out.iter_mut().zip(xhat) {
             *o = inv * (*o - mean_g - n * mean_gx);
         }
