@@ -105,7 +105,10 @@ mod tests {
         }
         assert!("e5-base".parse::<BenchShape>().is_err());
         let e5 = BenchShape::E5Small;
-        assert_eq!((e5.layers(), e5.hidden(), e5.heads(), e5.intermediate()), (12, 384, 12, 1536));
+        assert_eq!(
+            (e5.layers(), e5.hidden(), e5.heads(), e5.intermediate()),
+            (12, 384, 12, 1536)
+        );
         assert_eq!(e5.vocab_rows(8000), 250_002);
         assert_eq!(BenchShape::Small.vocab_rows(8000), 8000);
     }

@@ -59,9 +59,9 @@ impl DropoutMask {
         while chunks.peek().is_some() {
             let block = index / 4;
             let words = philox4x32([block as u32, (block >> 32) as u32, 0, 0], key);
-            for lane in (index % 4) as usize..4 {
+            for &word in &words[(index % 4) as usize..] {
                 match chunks.next() {
-                    Some(slot) => *slot = if words[lane] < threshold { 0.0 } else { scale },
+                    Some(slot) => *slot = if word < threshold { 0.0 } else { scale },
                     None => break,
                 }
                 index += 1;
@@ -85,10 +85,7 @@ mod tests {
 
     #[test]
     fn masks_are_position_addressed_and_keep_the_right_share() {
-        let mask = DropoutMask {
-            seed: 7,
-            prob: 0.1,
-        };
+        let mask = DropoutMask { seed: 7, prob: 0.1 };
         let mut whole = vec![0.0; 100_003];
         mask.fill(0, &mut whole);
         let mut pieces = vec![0.0; 100_003];

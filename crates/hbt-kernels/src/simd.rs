@@ -110,7 +110,7 @@ pub fn exp(x: f32) -> f32 {
     p = p.mul_add(r, 8.333_452e-3);
     p = p.mul_add(r, 4.166_579_6e-2);
     p = p.mul_add(r, 1.666_666_5e-1);
-    p = p.mul_add(r, 5.000_000_1e-1);
+    p = p.mul_add(r, 5e-1);
     let y = (p * r).mul_add(r, r) + 1.0;
     let scale = f32::from_bits(((n as i32 + 127) << 23) as u32);
     let value = y * scale;
@@ -131,7 +131,7 @@ pub fn erfc_abs(x: f32) -> f32 {
     let mut p = 0.170_872_77_f32;
     p = p.mul_add(t, -0.822_152_23);
     p = p.mul_add(t, 1.488_515_9);
-    p = p.mul_add(t, -1.135_203_98);
+    p = p.mul_add(t, -1.135_204);
     p = p.mul_add(t, 0.278_868_07);
     p = p.mul_add(t, -0.186_288_06);
     p = p.mul_add(t, 0.096_784_18);
@@ -167,7 +167,9 @@ mod tests {
     #[test]
     fn reductions_agree_with_plain_loops() {
         for n in [0usize, 1, 7, 8, 9, 31, 100] {
-            let a: Vec<f32> = (0..n).map(|i| ((i * 37 % 11) as f32 - 5.0) * 0.25).collect();
+            let a: Vec<f32> = (0..n)
+                .map(|i| ((i * 37 % 11) as f32 - 5.0) * 0.25)
+                .collect();
             let b: Vec<f32> = (0..n).map(|i| ((i * 13 % 7) as f32 - 3.0) * 0.5).collect();
             let plain_sum: f32 = a.iter().sum();
             let plain_dot: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();

@@ -14,7 +14,9 @@ type AD = Autodiff<Flex>;
 static SEEDED: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn seeded() -> std::sync::MutexGuard<'static, ()> {
-    SEEDED.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    SEEDED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Relative tolerance against the reference, measured against each tensor's largest
@@ -27,13 +29,19 @@ fn values<B: Backend, const D: usize>(t: Tensor<B, D>) -> Vec<f32> {
 
 fn assert_close(what: &str, ours: &[f32], reference: &[f32], tolerance: f32) {
     assert_eq!(ours.len(), reference.len(), "{what}: lengths");
-    let scale = reference.iter().fold(0.0f32, |m, v| m.max(v.abs())).max(1e-30);
+    let scale = reference
+        .iter()
+        .fold(0.0f32, |m, v| m.max(v.abs()))
+        .max(1e-30);
     let worst = ours
         .iter()
         .zip(reference)
         .map(|(a, b)| (a - b).abs())
         .fold(0.0f32, f32::max);
-    assert!(ours.iter().all(|v| v.is_finite()), "{what}: non-finite values");
+    assert!(
+        ours.iter().all(|v| v.is_finite()),
+        "{what}: non-finite values"
+    );
     assert!(
         worst <= tolerance * scale,
         "{what}: max |ours - reference| = {worst:e}, {:e} of the largest value {scale:e}",
@@ -68,7 +76,11 @@ fn tensor<B: Backend, const D: usize>(values: Vec<f32>, shape: [usize; D]) -> Te
 fn key_mask(rng: &mut Rng, batch: usize, seq: usize) -> Vec<f32> {
     let mut mask = vec![0.0; batch * seq];
     for b in 1..batch {
-        let len = if b == batch - 1 { 0 } else { 1 + rng.below(seq) };
+        let len = if b == batch - 1 {
+            0
+        } else {
+            1 + rng.below(seq)
+        };
         for m in &mut mask[b * seq + len..(b + 1) * seq] {
             *m = f32::MIN;
         }
@@ -134,8 +146,19 @@ fn attention_matches_the_reference_forward_and_backward() {
         let case = AttentionCase::random(&mut rng);
         let fused = case.run(true, 0.0);
         let reference = case.run(false, 0.0);
-        for (name, (a, b)) in ["context", "dq", "dk", "dv"].iter().zip(fused.iter().zip(&reference)) {
-            assert_close(&format!("case {case_index} {:?} heads {}: {name}", case.shape, case.heads), a, b, TOLERANCE);
+        for (name, (a, b)) in ["context", "dq", "dk", "dv"]
+            .iter()
+            .zip(fused.iter().zip(&reference))
+        {
+            assert_close(
+                &format!(
+                    "case {case_index} {:?} heads {}: {name}",
+                    case.shape, case.heads
+                ),
+                a,
+                b,
+                TOLERANCE,
+            );
         }
         // Inference (no autodiff) takes the forward-only kernel; ndarray takes the reference.
         let [batch, seq, _] = case.shape;
@@ -234,8 +257,14 @@ fn gelu_run(x: &[f32], bias: &[f32], weights: &[f32], rows: usize, fused: bool) 
     } else {
         gelu::reference(xt.clone(), bt.clone())
     };
-    let grads = (y.clone() * tensor::<AD, 2>(weights.to_vec(), [rows, width])).sum().backward();
-    [values(y), values(xt.grad(&grads).unwrap()), values(bt.grad(&grads).unwrap())]
+    let grads = (y.clone() * tensor::<AD, 2>(weights.to_vec(), [rows, width]))
+        .sum()
+        .backward();
+    [
+        values(y),
+        values(xt.grad(&grads).unwrap()),
+        values(bt.grad(&grads).unwrap()),
+    ]
 }
 
 #[test]
@@ -248,10 +277,16 @@ fn bias_gelu_matches_the_reference_and_finite_differences() {
         let weights = rng.floats(rows * width, 1.0);
         let fused = gelu_run(&x, &bias, &weights, rows, true);
         let reference = gelu_run(&x, &bias, &weights, rows, false);
-        for (name, (a, b)) in ["y", "dx", "dbias"].iter().zip(fused.iter().zip(&reference)) {
+        for (name, (a, b)) in ["y", "dx", "dbias"]
+            .iter()
+            .zip(fused.iter().zip(&reference))
+        {
             assert_close(&format!("{rows}x{width} {name}"), a, b, TOLERANCE);
         }
-        let inference = values(bias_gelu(tensor::<Flex, 2>(x.clone(), [rows, width]), tensor::<Flex, 1>(bias.clone(), [width])));
+        let inference = values(bias_gelu(
+            tensor::<Flex, 2>(x.clone(), [rows, width]),
+            tensor::<Flex, 1>(bias.clone(), [width]),
+        ));
         assert_close("flex inference", &inference, &reference[0], TOLERANCE);
     }
     let (rows, width) = (3, 7);
@@ -260,14 +295,36 @@ fn bias_gelu_matches_the_reference_and_finite_differences() {
     let weights = rng.floats(rows * width, 1.0);
     let [_, dx, dbias] = gelu_run(&x, &bias, &weights, rows, true);
     let eval = |x: &[f32], b: &[f32]| {
-        sum_weighted(bias_gelu(tensor::<AD, 2>(x.to_vec(), [rows, width]), tensor::<AD, 1>(b.to_vec(), [width])), &weights)
+        sum_weighted(
+            bias_gelu(
+                tensor::<AD, 2>(x.to_vec(), [rows, width]),
+                tensor::<AD, 1>(b.to_vec(), [width]),
+            ),
+            &weights,
+        )
     };
-    assert_close("dx vs finite differences", &dx, &finite_differences(&x, 1e-2, |x| eval(x, &bias)), 1e-3);
-    assert_close("dbias vs finite differences", &dbias, &finite_differences(&bias, 1e-2, |b| eval(&x, b)), 1e-3);
+    assert_close(
+        "dx vs finite differences",
+        &dx,
+        &finite_differences(&x, 1e-2, |x| eval(x, &bias)),
+        1e-3,
+    );
+    assert_close(
+        "dbias vs finite differences",
+        &dbias,
+        &finite_differences(&bias, 1e-2, |b| eval(&x, b)),
+        1e-3,
+    );
 }
 
 /// Output, h, x, γ, β.
-type NormTensors = (Tensor<AD, 2>, Tensor<AD, 2>, Tensor<AD, 2>, Tensor<AD, 1>, Tensor<AD, 1>);
+type NormTensors = (
+    Tensor<AD, 2>,
+    Tensor<AD, 2>,
+    Tensor<AD, 2>,
+    Tensor<AD, 1>,
+    Tensor<AD, 1>,
+);
 
 struct NormCase {
     rows: usize,
@@ -292,13 +349,25 @@ impl NormCase {
         }
     }
 
-    fn forward(&self, h: &[f32], x: &[f32], gamma: &[f32], beta: &[f32], fused: bool, dropout: f64) -> NormTensors {
+    fn forward(
+        &self,
+        h: &[f32],
+        x: &[f32],
+        gamma: &[f32],
+        beta: &[f32],
+        fused: bool,
+        dropout: f64,
+    ) -> NormTensors {
         let shape = [self.rows, self.width];
         let ht = tensor::<AD, 2>(h.to_vec(), shape).require_grad();
         let xt = tensor::<AD, 2>(x.to_vec(), shape).require_grad();
         let gt = tensor::<AD, 1>(gamma.to_vec(), [self.width]).require_grad();
         let bt = tensor::<AD, 1>(beta.to_vec(), [self.width]).require_grad();
-        let norm = Norm { gamma: gt.clone(), beta: bt.clone(), eps: 1e-12 };
+        let norm = Norm {
+            gamma: gt.clone(),
+            beta: bt.clone(),
+            eps: 1e-12,
+        };
         let y = if fused {
             residual_layer_norm(ht.clone(), xt.clone(), norm, dropout)
         } else {
@@ -308,9 +377,18 @@ impl NormCase {
     }
 
     fn run(&self, fused: bool, dropout: f64) -> [Vec<f32>; 5] {
-        let (y, h, x, g, b) = self.forward(&self.h, &self.x, &self.gamma, &self.beta, fused, dropout);
-        let grads = (y.clone() * tensor::<AD, 2>(self.weights.clone(), [self.rows, self.width])).sum().backward();
-        [values(y), values(h.grad(&grads).unwrap()), values(x.grad(&grads).unwrap()), values(g.grad(&grads).unwrap()), values(b.grad(&grads).unwrap())]
+        let (y, h, x, g, b) =
+            self.forward(&self.h, &self.x, &self.gamma, &self.beta, fused, dropout);
+        let grads = (y.clone() * tensor::<AD, 2>(self.weights.clone(), [self.rows, self.width]))
+            .sum()
+            .backward();
+        [
+            values(y),
+            values(h.grad(&grads).unwrap()),
+            values(x.grad(&grads).unwrap()),
+            values(g.grad(&grads).unwrap()),
+            values(b.grad(&grads).unwrap()),
+        ]
     }
 }
 
@@ -322,8 +400,16 @@ fn residual_layer_norm_matches_the_reference() {
         let case = NormCase::random(&mut rng, rows, width);
         let fused = case.run(true, 0.0);
         let reference = case.run(false, 0.0);
-        for (name, (a, b)) in ["y", "dh", "dx", "dgamma", "dbeta"].iter().zip(fused.iter().zip(&reference)) {
-            assert_close(&format!("{}x{} {name}", case.rows, case.width), a, b, TOLERANCE);
+        for (name, (a, b)) in ["y", "dh", "dx", "dgamma", "dbeta"]
+            .iter()
+            .zip(fused.iter().zip(&reference))
+        {
+            assert_close(
+                &format!("{}x{} {name}", case.rows, case.width),
+                a,
+                b,
+                TOLERANCE,
+            );
         }
     }
 }
@@ -336,16 +422,36 @@ fn residual_layer_norm_gradients_with_dropout_match_finite_differences() {
     let device = Default::default();
     AD::seed(&device, 4);
     let [_, dh, dx, dg, db] = case.run(true, 0.25);
-    assert!(dh.iter().any(|&g| g == 0.0), "some inputs are dropped");
+    assert!(dh.contains(&0.0), "some inputs are dropped");
     let eval = |h: &[f32], x: &[f32], g: &[f32], b: &[f32]| {
         AD::seed(&device, 4);
         sum_weighted(case.forward(h, x, g, b, true, 0.25).0, &case.weights)
     };
     let step = 1e-2;
-    assert_close("dh", &dh, &finite_differences(&case.h, step, |h| eval(h, &case.x, &case.gamma, &case.beta)), 2e-3);
-    assert_close("dx", &dx, &finite_differences(&case.x, step, |x| eval(&case.h, x, &case.gamma, &case.beta)), 2e-3);
-    assert_close("dgamma", &dg, &finite_differences(&case.gamma, step, |g| eval(&case.h, &case.x, g, &case.beta)), 2e-3);
-    assert_close("dbeta", &db, &finite_differences(&case.beta, step, |b| eval(&case.h, &case.x, &case.gamma, b)), 2e-3);
+    assert_close(
+        "dh",
+        &dh,
+        &finite_differences(&case.h, step, |h| eval(h, &case.x, &case.gamma, &case.beta)),
+        2e-3,
+    );
+    assert_close(
+        "dx",
+        &dx,
+        &finite_differences(&case.x, step, |x| eval(&case.h, x, &case.gamma, &case.beta)),
+        2e-3,
+    );
+    assert_close(
+        "dgamma",
+        &dg,
+        &finite_differences(&case.gamma, step, |g| eval(&case.h, &case.x, g, &case.beta)),
+        2e-3,
+    );
+    assert_close(
+        "dbeta",
+        &db,
+        &finite_differences(&case.beta, step, |b| eval(&case.h, &case.x, &case.gamma, b)),
+        2e-3,
+    );
 }
 
 #[test]
@@ -356,7 +462,11 @@ fn dropout_follows_the_backend_seed() {
         AD::seed(&device, seed);
         let h = Tensor::<AD, 2>::random([4, 64], Distribution::Default, &device);
         let x = Tensor::<AD, 2>::zeros([4, 64], &device);
-        let norm = Norm { gamma: Tensor::ones([64], &device), beta: Tensor::zeros([64], &device), eps: 1e-5 };
+        let norm = Norm {
+            gamma: Tensor::ones([64], &device),
+            beta: Tensor::zeros([64], &device),
+            eps: 1e-5,
+        };
         values(residual_layer_norm(h, x, norm, 0.5))
     };
     assert_eq!(run(1), run(1), "same seed, same mask");

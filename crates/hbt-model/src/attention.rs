@@ -74,13 +74,14 @@ impl<B: Backend> SelfAttention<B> {
     }
 
     /// Applies the block to `x` (`[batch, seq, hidden]`); `mask_bias` is `[batch, seq]` with 0
-    /// for tokens and [`MASK_VALUE`] for padding. Attention and the closing dropout + residual
-    /// + LayerNorm are [`hbt_kernels`] operations (fused on burn-flex); the projections run as
-    /// one `[batch · seq, hidden]` product each.
+    /// for tokens and [`MASK_VALUE`] for padding. Attention and the closing dropout, residual
+    /// and LayerNorm are [`hbt_kernels`] operations (fused on burn-flex); the projections run
+    /// as one `[batch · seq, hidden]` product each.
     pub fn forward(&self, x: Tensor<B, 3>, mask_bias: Tensor<B, 2>) -> Tensor<B, 3> {
         let [batch, seq, hidden] = x.dims();
         let rows = x.clone().reshape([batch * seq, hidden]);
-        let project = |linear: &Linear<B>| linear.forward(rows.clone()).reshape([batch, seq, hidden]);
+        let project =
+            |linear: &Linear<B>| linear.forward(rows.clone()).reshape([batch, seq, hidden]);
         let context = hbt_kernels::attention(
             project(&self.query),
             project(&self.key),

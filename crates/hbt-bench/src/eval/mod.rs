@@ -196,7 +196,11 @@ fn encode(task: &QaTask, options: &EvalOptions, log: &StageLog) -> Result<(QaEmb
     ));
     let tokenizer = TextTokenizer::train(texts.iter(), VOCAB_SIZE, MAX_LEN)?;
     let device = Default::default();
-    let model = Encoder::<B>::init(&xquad::xlmr_config(&tokenizer, BenchShape::Small), options.seed, &device)?;
+    let model = Encoder::<B>::init(
+        &xquad::xlmr_config(&tokenizer, BenchShape::Small),
+        options.seed,
+        &device,
+    )?;
     let ranker = Ranker::Dense {
         model: &model,
         tokenizer: &tokenizer,

@@ -98,7 +98,8 @@ pub fn run(
     log.note(&format!("training the tokenizer on {} pairs", pairs.len()));
     let texts = pairs.iter().flat_map(|(q, a)| [q, a]);
     let tokenizer = TextTokenizer::train(texts, VOCAB_SIZE, ANSWER_MAX)?;
-    let batches = batches::token_batches(&pairs, &tokenizer, options.steps, batch_pairs, options.seed)?;
+    let batches =
+        batches::token_batches(&pairs, &tokenizer, options.steps, batch_pairs, options.seed)?;
     let config = encoder_config(&tokenizer, options.shape);
     if let Some(dir) = &options.export {
         batches::export(dir, &config, &batches, options.seed)?;

@@ -50,12 +50,39 @@ struct Operand(*const f32, isize, isize);
 /// # Safety
 /// The operands describe memory that is valid for their extents; `dst` is written only by
 /// this call.
-unsafe fn product(m: usize, n: usize, k: usize, dst: *mut f32, dst_rs: usize, lhs: Operand, rhs: Operand, beta: f32) {
+#[allow(clippy::too_many_arguments)]
+unsafe fn product(
+    m: usize,
+    n: usize,
+    k: usize,
+    dst: *mut f32,
+    dst_rs: usize,
+    lhs: Operand,
+    rhs: Operand,
+    beta: f32,
+) {
     // SAFETY: forwarded from the caller.
     unsafe {
         gemm::gemm(
-            m, n, k, dst, 1, dst_rs as isize, false, lhs.0, lhs.2, lhs.1, rhs.0, rhs.2, rhs.1,
-            0.0, beta, false, false, false, Parallelism::None,
+            m,
+            n,
+            k,
+            dst,
+            1,
+            dst_rs as isize,
+            false,
+            lhs.0,
+            lhs.2,
+            lhs.1,
+            rhs.0,
+            rhs.2,
+            rhs.1,
+            0.0,
+            beta,
+            false,
+            false,
+            false,
+            Parallelism::None,
         );
     }
 }
@@ -119,7 +146,12 @@ pub fn forward(
     let out = SharedMut(context.as_mut_ptr());
     let kept = SharedMut(probs.as_mut_ptr());
     (0..tasks).into_par_iter().for_each_init(
-        || (vec![0.0; square], vec![0.0; if dropout.is_some() { square } else { 0 }]),
+        || {
+            (
+                vec![0.0; square],
+                vec![0.0; if dropout.is_some() { square } else { 0 }],
+            )
+        },
         |(scores, dropped), task| {
             let offset = shape.head_offset(task);
             let (s, d) = (shape.seq, shape.head_dim);
@@ -128,16 +160,24 @@ pub fn forward(
             // of head_dim at row stride hidden from `offset`. Each task writes its own
             // head's columns of `context` and its own block of `probs`.
             unsafe {
-                product(s, s, d, scores.as_mut_ptr(), s,
+                product(
+                    s,
+                    s,
+                    d,
+                    scores.as_mut_ptr(),
+                    s,
                     Operand(q.as_ptr().add(offset), h, 1),
                     Operand(k.as_ptr().add(offset), 1, h),
-                    shape.scale());
+                    shape.scale(),
+                );
             }
             let b = task / shape.heads;
             softmax_rows(scores, &mask[b * s..(b + 1) * s]);
             if keep_probs {
                 // SAFETY: block `task` of `probs` belongs to this task alone.
-                unsafe { std::ptr::copy_nonoverlapping(scores.as_ptr(), kept.at(task * square), square) };
+                unsafe {
+                    std::ptr::copy_nonoverlapping(scores.as_ptr(), kept.at(task * square), square)
+                };
             }
             let weights: &[f32] = match &dropout {
                 Some(mask) => {
@@ -148,10 +188,16 @@ pub fn forward(
             };
             // SAFETY: as above.
             unsafe {
-                product(s, d, s, out.at(offset), hidden,
+                product(
+                    s,
+                    d,
+                    s,
+                    out.at(offset),
+                    hidden,
                     Operand(weights.as_ptr(), s as isize, 1),
                     Operand(v.as_ptr().add(offset), h, 1),
-                    1.0);
+                    1.0,
+                );
             }
         },
     );
@@ -184,54 +230,93 @@ pub fn backward(
     let square = shape.square();
     let len = shape.batch * shape.seq * hidden;
     let (mut dq, mut dk, mut dv) = (vec![0.0; len], vec![0.0; len], vec![0.0; len]);
-    let (pq, pk, pv) = (SharedMut(dq.as_mut_ptr()), SharedMut(dk.as_mut_ptr()), SharedMut(dv.as_mut_ptr()));
-    (0..shape.batch * shape.heads).into_par_iter().for_each_init(
-        || (vec![0.0; square], vec![0.0; if dropout.is_some() { square } else { 0 }]),
-        |(dprobs, dropped), task| {
-            let offset = shape.head_offset(task);
-            let (s, d) = (shape.seq, shape.head_dim);
-            let h = hidden as isize;
-            let p = &probs[task * square..(task + 1) * square];
-            let weights: &[f32] = match &dropout {
-                Some(mask) => {
-                    apply_dropout(p, mask, task, dropped);
-                    dropped
-                }
-                None => p,
-            };
-            // SAFETY: see `forward`; each task writes its own head's columns of dq, dk, dv.
-            unsafe {
-                // dV = weightsᵀ · dC
-                product(s, d, s, pv.at(offset), hidden,
-                    Operand(weights.as_ptr(), 1, s as isize),
-                    Operand(grad.as_ptr().add(offset), h, 1),
-                    1.0);
-                // d(weights) = dC · Vᵀ
-                product(s, s, d, dprobs.as_mut_ptr(), s,
-                    Operand(grad.as_ptr().add(offset), h, 1),
-                    Operand(v.as_ptr().add(offset), 1, h),
-                    1.0);
-            }
-            if let Some(mask) = &dropout {
-                mask.fill((task * square) as u64, dropped);
-                for (g, &f) in dprobs.iter_mut().zip(dropped.iter()) {
-                    *g *= f;
-                }
-            }
-            softmax_backward_rows(p, dprobs, s, shape.scale());
-            // SAFETY: as above.
-            unsafe {
-                // dQ = dS · K, dK = dSᵀ · Q (the scale is folded into dS)
-                product(s, d, s, pq.at(offset), hidden,
-                    Operand(dprobs.as_ptr(), s as isize, 1),
-                    Operand(k.as_ptr().add(offset), h, 1),
-                    1.0);
-                product(s, d, s, pk.at(offset), hidden,
-                    Operand(dprobs.as_ptr(), 1, s as isize),
-                    Operand(q.as_ptr().add(offset), h, 1),
-                    1.0);
-            }
-        },
+    let (pq, pk, pv) = (
+        SharedMut(dq.as_mut_ptr()),
+        SharedMut(dk.as_mut_ptr()),
+        SharedMut(dv.as_mut_ptr()),
     );
-    Gradients { q: dq, k: dk, v: dv }
+    (0..shape.batch * shape.heads)
+        .into_par_iter()
+        .for_each_init(
+            || {
+                (
+                    vec![0.0; square],
+                    vec![0.0; if dropout.is_some() { square } else { 0 }],
+                )
+            },
+            |(dprobs, dropped), task| {
+                let offset = shape.head_offset(task);
+                let (s, d) = (shape.seq, shape.head_dim);
+                let h = hidden as isize;
+                let p = &probs[task * square..(task + 1) * square];
+                let weights: &[f32] = match &dropout {
+                    Some(mask) => {
+                        apply_dropout(p, mask, task, dropped);
+                        dropped
+                    }
+                    None => p,
+                };
+                // SAFETY: see `forward`; each task writes its own head's columns of dq, dk, dv.
+                unsafe {
+                    // dV = weightsᵀ · dC
+                    product(
+                        s,
+                        d,
+                        s,
+                        pv.at(offset),
+                        hidden,
+                        Operand(weights.as_ptr(), 1, s as isize),
+                        Operand(grad.as_ptr().add(offset), h, 1),
+                        1.0,
+                    );
+                    // d(weights) = dC · Vᵀ
+                    product(
+                        s,
+                        s,
+                        d,
+                        dprobs.as_mut_ptr(),
+                        s,
+                        Operand(grad.as_ptr().add(offset), h, 1),
+                        Operand(v.as_ptr().add(offset), 1, h),
+                        1.0,
+                    );
+                }
+                if let Some(mask) = &dropout {
+                    mask.fill((task * square) as u64, dropped);
+                    for (g, &f) in dprobs.iter_mut().zip(dropped.iter()) {
+                        *g *= f;
+                    }
+                }
+                softmax_backward_rows(p, dprobs, s, shape.scale());
+                // SAFETY: as above.
+                unsafe {
+                    // dQ = dS · K, dK = dSᵀ · Q (the scale is folded into dS)
+                    product(
+                        s,
+                        d,
+                        s,
+                        pq.at(offset),
+                        hidden,
+                        Operand(dprobs.as_ptr(), s as isize, 1),
+                        Operand(k.as_ptr().add(offset), h, 1),
+                        1.0,
+                    );
+                    product(
+                        s,
+                        d,
+                        s,
+                        pk.at(offset),
+                        hidden,
+                        Operand(dprobs.as_ptr(), 1, s as isize),
+                        Operand(q.as_ptr().add(offset), h, 1),
+                        1.0,
+                    );
+                }
+            },
+        );
+    Gradients {
+        q: dq,
+        k: dk,
+        v: dv,
+    }
 }

@@ -7,7 +7,10 @@ use crate::simd::{normal_cdf, normal_pdf};
 
 #[inline(always)]
 fn forward_rows_impl(x: &[f32], bias: &[f32], y: &mut [f32]) {
-    for (x_row, y_row) in x.chunks_exact(bias.len()).zip(y.chunks_exact_mut(bias.len())) {
+    for (x_row, y_row) in x
+        .chunks_exact(bias.len())
+        .zip(y.chunks_exact_mut(bias.len()))
+    {
         for ((out, &value), &b) in y_row.iter_mut().zip(x_row).zip(bias) {
             let z = value + b;
             *out = z * normal_cdf(z);
@@ -17,7 +20,10 @@ fn forward_rows_impl(x: &[f32], bias: &[f32], y: &mut [f32]) {
 
 #[inline(always)]
 fn backward_rows_impl(x: &[f32], bias: &[f32], dy: &mut [f32]) {
-    for (x_row, g_row) in x.chunks_exact(bias.len()).zip(dy.chunks_exact_mut(bias.len())) {
+    for (x_row, g_row) in x
+        .chunks_exact(bias.len())
+        .zip(dy.chunks_exact_mut(bias.len()))
+    {
         for ((g, &value), &b) in g_row.iter_mut().zip(x_row).zip(bias) {
             let z = value + b;
             *g *= normal_cdf(z) + z * normal_pdf(z);

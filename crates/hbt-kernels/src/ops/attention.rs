@@ -55,7 +55,15 @@ pub fn attention<B: Backend>(
             flex::primitive(mask),
         ];
         let [q, k, v, mask] = parts.map(|t| contiguous(&t));
-        let (context, _) = kernel::forward(shape, values(&q), values(&k), values(&v), values(&mask), dropout, false);
+        let (context, _) = kernel::forward(
+            shape,
+            values(&q),
+            values(&k),
+            values(&v),
+            values(&mask),
+            dropout,
+            false,
+        );
         return flex::tensor(from_values(context, [batch, seq, hidden]));
     }
     let parts: [AutodiffFlex; 3] = [flex::primitive(q), flex::primitive(k), flex::primitive(v)];
@@ -108,7 +116,15 @@ impl Backward<Flex, 3> for AttentionBackward {
     fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
         let grad = contiguous(&grads.consume::<Flex>(&ops.node));
         let s = ops.state;
-        let g = kernel::backward(s.shape, values(&s.q), values(&s.k), values(&s.v), &s.probs, s.dropout, values(&grad));
+        let g = kernel::backward(
+            s.shape,
+            values(&s.q),
+            values(&s.k),
+            values(&s.v),
+            &s.probs,
+            s.dropout,
+            values(&grad),
+        );
         let dims = [s.shape.batch, s.shape.seq, s.shape.heads * s.shape.head_dim];
         for (node, value) in ops.parents.into_iter().zip([g.q, g.k, g.v]) {
             if let Some(node) = node {
@@ -118,15 +134,31 @@ impl Backward<Flex, 3> for AttentionBackward {
     }
 }
 
-fn autodiff(parts: [AutodiffFlex; 3], mask: FlexTensor, shape: Shape, dropout: Option<DropoutMask>) -> AutodiffFlex {
+fn autodiff(
+    parts: [AutodiffFlex; 3],
+    mask: FlexTensor,
+    shape: Shape,
+    dropout: Option<DropoutMask>,
+) -> AutodiffFlex {
     let prep = AttentionBackward
         .prepare::<Strategy>(parts.clone().map(|t| t.node))
         .compute_bound()
         .stateful();
     let [q, k, v] = parts.map(|t| contiguous(&t.primitive));
     let tracked = matches!(prep, OpsKind::Tracked(_));
-    let (context, probs) = kernel::forward(shape, values(&q), values(&k), values(&v), values(&mask), dropout, tracked);
-    let output = from_values(context, [shape.batch, shape.seq, shape.heads * shape.head_dim]);
+    let (context, probs) = kernel::forward(
+        shape,
+        values(&q),
+        values(&k),
+        values(&v),
+        values(&mask),
+        dropout,
+        tracked,
+    );
+    let output = from_values(
+        context,
+        [shape.batch, shape.seq, shape.heads * shape.head_dim],
+    );
     match (prep, probs) {
         (OpsKind::Tracked(prep), Some(probs)) => prep.finish(
             Arc::new(State {
@@ -139,7 +171,9 @@ fn autodiff(parts: [AutodiffFlex; 3], mask: FlexTensor, shape: Shape, dropout: O
             }),
             output,
         ),
-        (OpsKind::Tracked(_), None) => unreachable!("the forward pass keeps its probabilities when tracked"),
+        (OpsKind::Tracked(_), None) => {
+            unreachable!("the forward pass keeps its probabilities when tracked")
+        }
         (OpsKind::UnTracked(prep), _) => prep.finish(output),
     }
 }

@@ -53,7 +53,15 @@ pub fn residual_layer_norm<B: Backend, const D: usize>(
             flex::primitive(norm.beta),
         ];
         let [h, x, gamma, beta] = parts.map(|t| contiguous(&t));
-        let (y, _) = kernel::forward(values(&h), values(&x), values(&gamma), values(&beta), eps, mask, false);
+        let (y, _) = kernel::forward(
+            values(&h),
+            values(&x),
+            values(&gamma),
+            values(&beta),
+            eps,
+            mask,
+            false,
+        );
         return flex::tensor(from_values(y, h.layout().shape().clone()));
     }
     let parts: [AutodiffFlex; 4] = [
@@ -82,8 +90,7 @@ pub fn reference<B: Backend, const D: usize>(
     let (var, mean) = z.clone().var_mean_bias(D - 1);
     let mut shape = [1; D];
     shape[D - 1] = norm.gamma.dims()[0];
-    (z - mean) / (var + norm.eps).sqrt() * norm.gamma.reshape(shape)
-        + norm.beta.reshape(shape)
+    (z - mean) / (var + norm.eps).sqrt() * norm.gamma.reshape(shape) + norm.beta.reshape(shape)
 }
 
 #[derive(Debug)]
@@ -104,7 +111,12 @@ impl Backward<Flex, 4> for ResidualLayerNormBackward {
         let [h_node, x_node, gamma_node, beta_node] = ops.parents;
         let grad = contiguous(&grads.consume::<Flex>(&ops.node));
         let state = ops.state;
-        let g = kernel::backward(values(&grad), &state.saved, values(&state.gamma), state.mask);
+        let g = kernel::backward(
+            values(&grad),
+            &state.saved,
+            values(&state.gamma),
+            state.mask,
+        );
         let width = g.gamma.len();
         for (node, value, shape) in [
             (h_node, g.input, state.shape.clone()),
@@ -126,7 +138,15 @@ fn autodiff(parts: [AutodiffFlex; 4], eps: f32, mask: Option<DropoutMask>) -> Au
         .stateful();
     let [h, x, gamma, beta] = parts.map(|t| contiguous(&t.primitive));
     let tracked = matches!(prep, OpsKind::Tracked(_));
-    let (y, saved) = kernel::forward(values(&h), values(&x), values(&gamma), values(&beta), eps, mask, tracked);
+    let (y, saved) = kernel::forward(
+        values(&h),
+        values(&x),
+        values(&gamma),
+        values(&beta),
+        eps,
+        mask,
+        tracked,
+    );
     let shape = h.layout().shape().clone();
     let output = from_values(y, shape.clone());
     match (prep, saved) {
@@ -139,7 +159,9 @@ fn autodiff(parts: [AutodiffFlex; 4], eps: f32, mask: Option<DropoutMask>) -> Au
             }),
             output,
         ),
-        (OpsKind::Tracked(_), None) => unreachable!("the forward pass keeps its state when tracked"),
+        (OpsKind::Tracked(_), None) => {
+            unreachable!("the forward pass keeps its state when tracked")
+        }
         (OpsKind::UnTracked(prep), _) => prep.finish(output),
     }
 }
