@@ -25,9 +25,49 @@ pub enum Route {
     Reference,
 }
 
-/// The route `B` takes.
-pub fn route<B: Backend>() -> Route {
-    if TypeId::of::<B>() == TypeId::of::<Flex>() {
+/// The fused operations, by the names `HBT_UNFUSED` takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kernel {
+    /// [`crate::attention`].
+    Attention,
+    /// [`crate::bias_gelu`].
+    BiasGelu,
+    /// [`crate::residual_layer_norm`].
+    ResidualLayerNorm,
+}
+
+impl Kernel {
+    /// The name in `HBT_UNFUSED`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kernel::Attention => "attention",
+            Kernel::BiasGelu => "bias_gelu",
+            Kernel::ResidualLayerNorm => "layer_norm",
+        }
+    }
+}
+
+/// Whether `kernel` is switched off by the environment variable `HBT_UNFUSED` (a comma-separated
+/// list of kernel names, or `all`), read once. It exists for A/B measurements of each kernel
+/// against burn's own operations in one binary; results agree either way (tested).
+pub fn is_unfused(kernel: Kernel) -> bool {
+    static UNFUSED: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let names = UNFUSED.get_or_init(|| {
+        std::env::var("HBT_UNFUSED")
+            .unwrap_or_default()
+            .split(',')
+            .map(|name| name.trim().to_string())
+            .filter(|name| !name.is_empty())
+            .collect()
+    });
+    names.iter().any(|name| name == "all" || name == kernel.name())
+}
+
+/// The route `B` takes for `kernel`.
+pub fn route<B: Backend>(kernel: Kernel) -> Route {
+    if is_unfused(kernel) {
+        Route::Reference
+    } else if TypeId::of::<B>() == TypeId::of::<Flex>() {
         Route::Flex
     } else if TypeId::of::<B>() == TypeId::of::<Autodiff<Flex>>() {
         Route::FlexAutodiff

@@ -12,6 +12,10 @@
 //! - [`residual_layer_norm`]: hidden dropout, residual sum and LayerNorm, one pass each way.
 //! - Dropout masks come from a counter-based generator ([`philox`]) keyed by a seed drawn from
 //!   the backend's generator, so they follow `B::seed` (exact resume) and are drawn in parallel.
+//!
+//! `HBT_UNFUSED=attention,bias_gelu,layer_norm` (or `all`) sends the named operations to the
+//! reference path on burn-flex too, for A/B measurements in one binary
+//! ([`flex::is_unfused`]).
 
 pub mod cpu;
 pub mod flex;

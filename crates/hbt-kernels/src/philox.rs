@@ -52,23 +52,47 @@ impl DropoutMask {
 
     /// Writes the factors (0 or [`scale`](Self::scale)) of elements `start..start + out.len()`.
     pub fn fill(&self, start: u64, out: &mut [f32]) {
-        let key = [self.seed as u32, (self.seed >> 32) as u32];
-        let (threshold, scale) = (self.threshold(), self.scale());
-        let mut index = start;
-        let mut chunks = out.iter_mut().peekable();
-        while chunks.peek().is_some() {
-            let block = index / 4;
-            let words = philox4x32([block as u32, (block >> 32) as u32, 0, 0], key);
-            for &word in &words[(index % 4) as usize..] {
-                match chunks.next() {
-                    Some(slot) => *slot = if word < threshold { 0.0 } else { scale },
-                    None => break,
-                }
-                index += 1;
-            }
+        // A partial block of four before the first boundary, whole blocks, a partial tail.
+        let head = (((4 - start % 4) % 4) as usize).min(out.len());
+        let (first, rest) = out.split_at_mut(head);
+        self.fill_partial(start, first);
+        let whole = rest.len() / 4 * 4;
+        let (blocks, tail) = rest.split_at_mut(whole);
+        let first_block = (start + head as u64) / 4;
+        fill_blocks(self.key(), self.threshold(), self.scale(), first_block, blocks);
+        self.fill_partial(start + (head + whole) as u64, tail);
+    }
+
+    fn key(&self) -> [u32; 2] {
+        [self.seed as u32, (self.seed >> 32) as u32]
+    }
+
+    /// Elements `start..start + out.len()` lying within one block of four.
+    fn fill_partial(&self, start: u64, out: &mut [f32]) {
+        if out.is_empty() {
+            return;
+        }
+        let block = start / 4;
+        let words = philox4x32([block as u32, (block >> 32) as u32, 0, 0], self.key());
+        let lane = (start % 4) as usize;
+        for (slot, &word) in out.iter_mut().zip(&words[lane..]) {
+            *slot = if word < self.threshold() { 0.0 } else { self.scale() };
         }
     }
 }
+
+#[inline(always)]
+fn fill_blocks_impl(key: [u32; 2], threshold: u32, scale: f32, first_block: u64, out: &mut [f32]) {
+    for (i, slots) in out.chunks_exact_mut(4).enumerate() {
+        let block = first_block + i as u64;
+        let words = philox4x32([block as u32, (block >> 32) as u32, 0, 0], key);
+        for (slot, word) in slots.iter_mut().zip(words) {
+            *slot = if word < threshold { 0.0 } else { scale };
+        }
+    }
+}
+
+crate::multiversion!(fn fill_blocks(key: [u32; 2], threshold: u32, scale: f32, first_block: u64, out: &mut [f32]) => fill_blocks_impl);
 
 #[cfg(test)]
 mod tests {

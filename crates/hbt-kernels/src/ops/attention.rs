@@ -14,7 +14,7 @@ use burn::tensor::{Distribution, Tensor};
 
 use super::Strategy;
 use crate::cpu::attention::{self as kernel, Shape};
-use crate::flex::{self, contiguous, from_values, values, AutodiffFlex, Route};
+use crate::flex::{self, contiguous, from_values, values, AutodiffFlex, Kernel, Route};
 use crate::philox::DropoutMask;
 
 /// Self-attention over `heads` heads of `q`, `k`, `v` (`[batch, seq, hidden]`, the outputs of
@@ -32,7 +32,7 @@ pub fn attention<B: Backend>(
 ) -> Tensor<B, 3> {
     let device = q.device();
     let prob = if B::ad_enabled(&device) { dropout } else { 0.0 };
-    let route = flex::route::<B>();
+    let route = flex::route::<B>(Kernel::Attention);
     if route == Route::Reference {
         return reference(q, k, v, mask, heads, prob);
     }

@@ -11,11 +11,11 @@ use burn::tensor::Tensor;
 
 use super::Strategy;
 use crate::cpu;
-use crate::flex::{self, contiguous, from_values, values, AutodiffFlex, Route};
+use crate::flex::{self, contiguous, from_values, values, AutodiffFlex, Kernel, Route};
 
 /// `GELU(x + bias)` (exact erf GELU) with `bias` broadcast over the last dimension of `x`.
 pub fn bias_gelu<B: Backend, const D: usize>(x: Tensor<B, D>, bias: Tensor<B, 1>) -> Tensor<B, D> {
-    match flex::route::<B>() {
+    match flex::route::<B>(Kernel::BiasGelu) {
         Route::Flex => {
             let (x, bias): (FlexTensor, FlexTensor) = (flex::primitive(x), flex::primitive(bias));
             if !flex::is_f32(&x) {

@@ -13,7 +13,7 @@ use burn::tensor::{Distribution, Shape, Tensor};
 
 use super::Strategy;
 use crate::cpu::layer_norm::{self as kernel, Saved};
-use crate::flex::{self, contiguous, from_values, values, AutodiffFlex, Route};
+use crate::flex::{self, contiguous, from_values, values, AutodiffFlex, Kernel, Route};
 use crate::philox::DropoutMask;
 
 /// The parameters of a LayerNorm: scale γ, shift β and ε.
@@ -36,7 +36,7 @@ pub fn residual_layer_norm<B: Backend, const D: usize>(
 ) -> Tensor<B, D> {
     let device = h.device();
     let prob = if B::ad_enabled(&device) { dropout } else { 0.0 };
-    let route = flex::route::<B>();
+    let route = flex::route::<B>(Kernel::ResidualLayerNorm);
     if route == Route::Reference {
         return reference(h, x, norm, prob);
     }
