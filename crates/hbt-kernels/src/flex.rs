@@ -60,7 +60,9 @@ pub fn is_unfused(kernel: Kernel) -> bool {
             .filter(|name| !name.is_empty())
             .collect()
     });
-    names.iter().any(|name| name == "all" || name == kernel.name())
+    names
+        .iter()
+        .any(|name| name == "all" || name == kernel.name())
 }
 
 /// The route `B` takes for `kernel`.

@@ -59,7 +59,13 @@ impl DropoutMask {
         let whole = rest.len() / 4 * 4;
         let (blocks, tail) = rest.split_at_mut(whole);
         let first_block = (start + head as u64) / 4;
-        fill_blocks(self.key(), self.threshold(), self.scale(), first_block, blocks);
+        fill_blocks(
+            self.key(),
+            self.threshold(),
+            self.scale(),
+            first_block,
+            blocks,
+        );
         self.fill_partial(start + (head + whole) as u64, tail);
     }
 
@@ -76,7 +82,11 @@ impl DropoutMask {
         let words = philox4x32([block as u32, (block >> 32) as u32, 0, 0], self.key());
         let lane = (start % 4) as usize;
         for (slot, &word) in out.iter_mut().zip(&words[lane..]) {
-            *slot = if word < self.threshold() { 0.0 } else { self.scale() };
+            *slot = if word < self.threshold() {
+                0.0
+            } else {
+                self.scale()
+            };
         }
     }
 }
