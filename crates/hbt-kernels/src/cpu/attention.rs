@@ -215,7 +215,7 @@ pub struct Gradients {
 }
 
 /// Backward pass given the context's gradient `grad` and the forward pass's inputs and
-/// probabilities; the dropout factors are drawn again from the same mask.
+/// probabilities; the dropout factors are drawn again from the same mask (once per task).
 #[allow(clippy::too_many_arguments)]
 pub fn backward(
     shape: Shape,
@@ -239,19 +239,26 @@ pub fn backward(
         .into_par_iter()
         .for_each_init(
             || {
+                let dropout_len = if dropout.is_some() { square } else { 0 };
                 (
                     vec![0.0; square],
-                    vec![0.0; if dropout.is_some() { square } else { 0 }],
+                    vec![0.0; dropout_len],
+                    vec![0.0; dropout_len],
                 )
             },
-            |(dprobs, dropped), task| {
+            |(dprobs, factors, dropped), task| {
                 let offset = shape.head_offset(task);
                 let (s, d) = (shape.seq, shape.head_dim);
                 let h = hidden as isize;
                 let p = &probs[task * square..(task + 1) * square];
+                // The mask is drawn once per task: its factors serve both the weights and
+                // the gradient through them.
                 let weights: &[f32] = match &dropout {
                     Some(mask) => {
-                        apply_dropout(p, mask, task, dropped);
+                        mask.fill((task * square) as u64, factors);
+                        for ((w, &p), &f) in dropped.iter_mut().zip(p).zip(factors.iter()) {
+                            *w = p * f;
+                        }
                         dropped
                     }
                     None => p,
@@ -281,9 +288,8 @@ pub fn backward(
                         1.0,
                     );
                 }
-                if let Some(mask) = &dropout {
-                    mask.fill((task * square) as u64, dropped);
-                    for (g, &f) in dprobs.iter_mut().zip(dropped.iter()) {
+                if dropout.is_some() {
+                    for (g, &f) in dprobs.iter_mut().zip(factors.iter()) {
                         *g *= f;
                     }
                 }
