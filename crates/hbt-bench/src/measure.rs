@@ -70,13 +70,14 @@ pub fn cpus() -> usize {
 }
 
 /// Best GFLOP/s of an `n × n` by `n × n` f32 matrix product on backend `B` (one warm-up, then
-/// `repeats` timed products; 2n³ floating-point operations each): the machine's practical
-/// peak for the kernels the encoder runs on.
+/// `repeats` timed products; 2n³ floating-point operations each) through the product the
+/// encoder's projections use ([`hbt_kernels::linear`]: a run-time BLAS or the `gemm` crate on
+/// burn-flex, burn's `matmul` elsewhere): the machine's practical peak for the encoder.
 pub fn gemm_peak_gflops<B: Backend>(n: usize, repeats: usize, device: &B::Device) -> f64 {
     let a = Tensor::<B, 2>::random([n, n], Distribution::Default, device);
     let b = Tensor::<B, 2>::random([n, n], Distribution::Default, device);
     let product = || {
-        let c = a.clone().matmul(b.clone());
+        let c = hbt_kernels::linear(a.clone(), b.clone(), None);
         // Reading one value forces the product on lazy backends.
         let _ = c.slice([0..1, 0..1]).into_data();
     };

@@ -34,6 +34,14 @@ pub enum Kernel {
     BiasGelu,
     /// [`crate::residual_layer_norm`].
     ResidualLayerNorm,
+    /// [`crate::linear`].
+    Linear,
+    /// [`crate::AdamW`]'s update.
+    AdamW,
+    /// [`crate::embedding`]'s backward.
+    Embedding,
+    /// [`crate::squared_sum`].
+    SquaredSum,
 }
 
 impl Kernel {
@@ -43,6 +51,10 @@ impl Kernel {
             Kernel::Attention => "attention",
             Kernel::BiasGelu => "bias_gelu",
             Kernel::ResidualLayerNorm => "layer_norm",
+            Kernel::Linear => "linear",
+            Kernel::AdamW => "adamw",
+            Kernel::Embedding => "embedding",
+            Kernel::SquaredSum => "squared_sum",
         }
     }
 }

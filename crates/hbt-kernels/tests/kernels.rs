@@ -5,8 +5,12 @@
 use burn::backend::{Autodiff, Flex, NdArray};
 use burn::tensor::backend::Backend;
 use burn::tensor::{Distribution, Tensor, TensorData};
-use hbt_kernels::ops::{attention as attn, gelu, layer_norm as ln};
-use hbt_kernels::{attention, bias_gelu, residual_layer_norm, Norm};
+use hbt_kernels::ops::{
+    attention as attn, embedding as emb, gelu, layer_norm as ln, linear as lin,
+};
+use hbt_kernels::{
+    attention, bias_gelu, embedding, linear, residual_layer_norm, squared_sum, Norm,
+};
 
 type AD = Autodiff<Flex>;
 
@@ -267,6 +271,77 @@ fn gelu_run(x: &[f32], bias: &[f32], weights: &[f32], rows: usize, fused: bool) 
     ]
 }
 
+/// `[y, dx, dw, dbias]` of `x · w (+ bias)` weighted by `weights` and summed.
+fn linear_run(
+    x: &[f32],
+    w: &[f32],
+    bias: Option<&[f32]>,
+    weights: &[f32],
+    (rows, inputs, outputs): (usize, usize, usize),
+    fused: bool,
+) -> Vec<Vec<f32>> {
+    let xt = tensor::<AD, 2>(x.to_vec(), [rows, inputs]).require_grad();
+    let wt = tensor::<AD, 2>(w.to_vec(), [inputs, outputs]).require_grad();
+    let bt = bias.map(|b| tensor::<AD, 1>(b.to_vec(), [outputs]).require_grad());
+    let y = if fused {
+        linear(xt.clone(), wt.clone(), bt.clone())
+    } else {
+        lin::reference(xt.clone(), wt.clone(), bt.clone())
+    };
+    let grads = (y.clone() * tensor::<AD, 2>(weights.to_vec(), [rows, outputs]))
+        .sum()
+        .backward();
+    let mut out = vec![
+        values(y),
+        values(xt.grad(&grads).unwrap()),
+        values(wt.grad(&grads).unwrap()),
+    ];
+    if let Some(bt) = bt {
+        out.push(values(bt.grad(&grads).unwrap()));
+    }
+    out
+}
+
+#[test]
+fn linear_matches_the_reference_forward_and_backward() {
+    let mut rng = Rng(17);
+    for case in 0..10 {
+        let shape @ (rows, inputs, outputs) =
+            (1 + rng.below(600), 1 + rng.below(90), 1 + rng.below(200));
+        let x = rng.floats(rows * inputs, 2.0);
+        let w = rng.floats(inputs * outputs, 0.5);
+        let bias = rng.floats(outputs, 1.0);
+        let bias = (case % 3 != 0).then_some(&bias[..]);
+        let weights = rng.floats(rows * outputs, 1.0);
+        let fused = linear_run(&x, &w, bias, &weights, shape, true);
+        let reference = linear_run(&x, &w, bias, &weights, shape, false);
+        assert_eq!(fused.len(), reference.len());
+        for (name, (a, b)) in ["y", "dx", "dw", "dbias"]
+            .iter()
+            .zip(fused.iter().zip(&reference))
+        {
+            assert_close(
+                &format!("{rows}x{inputs}x{outputs} {name}"),
+                a,
+                b,
+                TOLERANCE,
+            );
+        }
+        let inference = values(linear(
+            tensor::<Flex, 2>(x.clone(), [rows, inputs]),
+            tensor::<Flex, 2>(w.clone(), [inputs, outputs]),
+            bias.map(|b| tensor::<Flex, 1>(b.to_vec(), [outputs])),
+        ));
+        assert_close("flex inference", &inference, &reference[0], TOLERANCE);
+        let ndarray = values(linear(
+            tensor::<NdArray, 2>(x, [rows, inputs]),
+            tensor::<NdArray, 2>(w, [inputs, outputs]),
+            bias.map(|b| tensor::<NdArray, 1>(b.to_vec(), [outputs])),
+        ));
+        assert_close("ndarray", &ndarray, &reference[0], TOLERANCE);
+    }
+}
+
 #[test]
 fn bias_gelu_matches_the_reference_and_finite_differences() {
     let mut rng = Rng(11);
@@ -471,4 +546,119 @@ fn dropout_follows_the_backend_seed() {
     };
     assert_eq!(run(1), run(1), "same seed, same mask");
     assert_ne!(run(1), run(2), "another seed, another mask");
+}
+
+/// `[param, moment_1, moment_2]` after `steps` AdamW updates of a `[rows, cols]` parameter.
+fn adamw_run<B: Backend>(
+    optimizer: &impl burn::optim::SimpleOptimizer<B, State<2> = burn::optim::AdamWState<B, 2>>,
+    (rows, cols): (usize, usize),
+    steps: usize,
+) -> ([Vec<f32>; 3], usize) {
+    let mut rng = Rng(23);
+    let mut param = tensor::<B, 2>(rng.floats(rows * cols, 1.0), [rows, cols]);
+    let mut state = None;
+    for step in 0..steps {
+        let grad = tensor::<B, 2>(
+            rng.floats(rows * cols, 0.1 * (step + 1) as f32),
+            [rows, cols],
+        );
+        let lr = 1e-3 * (step + 1) as f64;
+        let (p, s) = optimizer.step(lr, param, grad, state);
+        (param, state) = (p, s);
+    }
+    let momentum = state.expect("a state after a step").momentum;
+    let time = momentum.time;
+    (
+        [
+            values(param),
+            values(momentum.moment_1),
+            values(momentum.moment_2),
+        ],
+        time,
+    )
+}
+
+#[test]
+fn adamw_matches_burns_adamw_over_several_steps() {
+    let fused = hbt_kernels::AdamW {
+        beta_1: 0.9,
+        beta_2: 0.999,
+        epsilon: 1e-8,
+        weight_decay: 0.01,
+    };
+    let reference = burn::optim::AdamWConfig::new()
+        .with_beta_1(0.9)
+        .with_beta_2(0.999)
+        .with_epsilon(1e-8)
+        .with_weight_decay(0.01)
+        .build();
+    for shape in [(1, 1), (7, 13), (300, 301)] {
+        let (ours, our_time) = adamw_run::<Flex>(&fused, shape, 5);
+        let (theirs, their_time) = adamw_run::<Flex>(&reference, shape, 5);
+        assert_eq!(our_time, their_time);
+        assert_eq!(our_time, 5);
+        for (name, (a, b)) in ["param", "moment 1", "moment 2"]
+            .iter()
+            .zip(ours.iter().zip(&theirs))
+        {
+            assert_close(&format!("{shape:?} {name}"), a, b, 1e-6);
+        }
+        let (ndarray, _) = adamw_run::<NdArray>(&fused, shape, 5);
+        assert_close("ndarray (reference route)", &ndarray[0], &theirs[0], 1e-6);
+    }
+}
+
+#[test]
+fn embedding_gradient_matches_the_reference_with_repeated_and_unused_ids() {
+    let mut rng = Rng(29);
+    for (vocab, hidden, batch, seq) in [(1, 1, 1, 1), (50, 7, 3, 11), (1000, 33, 4, 64)] {
+        let table = rng.floats(vocab * hidden, 1.0);
+        // Repeated ids (a small range for half the rows) and many ids never looked up.
+        let ids: Vec<i64> = (0..batch * seq)
+            .map(|i| {
+                (if i % 2 == 0 {
+                    rng.below(3.min(vocab))
+                } else {
+                    rng.below(vocab)
+                }) as i64
+            })
+            .collect();
+        let weights = rng.floats(batch * seq * hidden, 1.0);
+        let run = |fused: bool| {
+            let w = tensor::<AD, 2>(table.clone(), [vocab, hidden]).require_grad();
+            let id_tensor = Tensor::<AD, 2, burn::tensor::Int>::from_data(
+                TensorData::new(ids.clone(), [batch, seq]),
+                &Default::default(),
+            );
+            let y = if fused {
+                embedding(w.clone(), id_tensor)
+            } else {
+                emb::reference(w.clone(), id_tensor)
+            };
+            let grads = (y.clone() * tensor::<AD, 3>(weights.clone(), [batch, seq, hidden]))
+                .sum()
+                .backward();
+            [values(y), values(w.grad(&grads).unwrap())]
+        };
+        let (fused, reference) = (run(true), run(false));
+        assert_close("lookup", &fused[0], &reference[0], 0.0);
+        assert_close("table gradient", &fused[1], &reference[1], TOLERANCE);
+    }
+}
+
+#[test]
+fn squared_sum_matches_square_then_sum() {
+    let mut rng = Rng(31);
+    for len in [1, 1000, 300_001] {
+        let x = rng.floats(len, 3.0);
+        let want: f64 = x.iter().map(|&v| (v as f64) * (v as f64)).sum();
+        let flex = squared_sum(tensor::<Flex, 1>(x.clone(), [len]));
+        let ndarray = squared_sum(tensor::<NdArray, 1>(x.clone(), [len]));
+        for (name, got) in [("flex", flex), ("ndarray", ndarray)] {
+            assert!(
+                (got - want).abs() <= 1e-5 * want,
+                "{name} {len}: {got} vs {want}"
+            );
+        }
+    }
 }

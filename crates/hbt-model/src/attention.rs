@@ -76,12 +76,13 @@ impl<B: Backend> SelfAttention<B> {
     /// Applies the block to `x` (`[batch, seq, hidden]`); `mask_bias` is `[batch, seq]` with 0
     /// for tokens and [`MASK_VALUE`] for padding. Attention and the closing dropout, residual
     /// and LayerNorm are [`hbt_kernels`] operations (fused on burn-flex); the projections run
-    /// as one `[batch · seq, hidden]` product each.
+    /// as one `[batch · seq, hidden]` product each ([`hbt_kernels::linear`]).
     pub fn forward(&self, x: Tensor<B, 3>, mask_bias: Tensor<B, 2>) -> Tensor<B, 3> {
         let [batch, seq, hidden] = x.dims();
         let rows = x.clone().reshape([batch * seq, hidden]);
-        let project =
-            |linear: &Linear<B>| linear.forward(rows.clone()).reshape([batch, seq, hidden]);
+        let project = |linear: &Linear<B>| {
+            params::apply_linear(linear, rows.clone()).reshape([batch, seq, hidden])
+        };
         let context = hbt_kernels::attention(
             project(&self.query),
             project(&self.key),
@@ -90,7 +91,7 @@ impl<B: Backend> SelfAttention<B> {
             self.num_heads,
             self.attention_dropout.prob,
         );
-        let projected = self.output.forward(context.reshape([batch * seq, hidden]));
+        let projected = params::apply_linear(&self.output, context.reshape([batch * seq, hidden]));
         let out = hbt_kernels::residual_layer_norm(
             projected,
             rows,

@@ -56,16 +56,18 @@ impl<B: Backend> Embeddings<B> {
         params::export_layer_norm(out, "embeddings", &self.layer_norm)
     }
 
-    /// Embeds `[batch, seq]` ids into `[batch, seq, hidden]`.
+    /// Embeds `[batch, seq]` ids into `[batch, seq, hidden]` ([`hbt_kernels::embedding`]: its
+    /// backward writes only the rows looked up).
     pub fn forward(
         &self,
         input_ids: Tensor<B, 2, Int>,
         position_ids: Tensor<B, 2, Int>,
         token_type_ids: Tensor<B, 2, Int>,
     ) -> Tensor<B, 3> {
-        let x = self.word.forward(input_ids)
-            + self.token_type.forward(token_type_ids)
-            + self.position.forward(position_ids);
+        let lookup = |table: &Embedding<B>, ids| hbt_kernels::embedding(table.weight.val(), ids);
+        let x = lookup(&self.word, input_ids)
+            + lookup(&self.token_type, token_type_ids)
+            + lookup(&self.position, position_ids);
         self.dropout.forward(self.layer_norm.forward(x))
     }
 }

@@ -67,13 +67,13 @@ impl<B: Backend> EncoderLayer<B> {
             .attention
             .forward(x, mask_bias)
             .reshape([batch * seq, hidden]);
-        let up = x.clone().matmul(self.intermediate.weight.val());
+        let up = hbt_kernels::linear(x.clone(), self.intermediate.weight.val(), None);
         let h = match &self.intermediate.bias {
             Some(bias) => hbt_kernels::bias_gelu(up, bias.val()),
             None => gelu(up),
         };
         let out = hbt_kernels::residual_layer_norm(
-            self.output.forward(h),
+            params::apply_linear(&self.output, h),
             x,
             params::norm(&self.layer_norm, self.attention.layer_norm_eps),
             self.dropout.prob,

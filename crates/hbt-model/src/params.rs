@@ -58,6 +58,16 @@ pub(crate) fn linear<B: Backend>(
     })
 }
 
+/// `x · weight + bias` of a `Linear` for `[rows, in]` inputs, through [`hbt_kernels::linear`]
+/// (bias fused into the product on burn-flex).
+pub(crate) fn apply_linear<B: Backend>(linear: &Linear<B>, x: Tensor<B, 2>) -> Tensor<B, 2> {
+    hbt_kernels::linear(
+        x,
+        linear.weight.val(),
+        linear.bias.as_ref().map(|bias| bias.val()),
+    )
+}
+
 /// Writes a Linear layer as Hugging Face tensors `{prefix}.weight` / `{prefix}.bias`.
 pub(crate) fn export_linear<B: Backend>(
     out: &mut WeightMap,

@@ -241,6 +241,11 @@ impl RunContext<'_> {
             finished_at: timestamp(SystemTime::now()),
             seed: config.seed,
             backend: config.backend,
+            product_library: (config.backend == BackendKind::Flex).then(|| {
+                hbt_kernels::cpu::product::Provider::get()
+                    .name()
+                    .to_string()
+            }),
             command: std::env::args().collect(),
             data: prepared.files,
             stages: clock.times,

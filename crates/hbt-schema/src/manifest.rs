@@ -56,6 +56,11 @@ pub struct RunManifest {
     pub seed: u64,
     /// The compute backend.
     pub backend: BackendKind,
+    /// What computed the encoder's matrix products on the CPU backends (a BLAS library loaded
+    /// at run time, e.g. `libopenblas.so.0`, or `gemm crate`); absent in older manifests and
+    /// on cuda.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product_library: Option<String>,
     /// The command line that made the run.
     pub command: Vec<String>,
     /// Every data file read, with its sha256.

@@ -157,6 +157,9 @@ pub fn run(
         repeats: options.repeats,
         seed: options.seed,
         cpus: cpus(),
+        product_library: hbt_kernels::cpu::product::Provider::get()
+            .name()
+            .to_string(),
         backends,
     })
 }

@@ -25,7 +25,8 @@ pub struct BackendRates {
     pub tokens_per_s: Spread,
     /// GFLOP/s of the executed matrix products, forward + backward.
     pub gflops: Spread,
-    /// Best GFLOP/s of a 2048³ f32 matrix product on this backend.
+    /// Best GFLOP/s of a 2048³ f32 matrix product on this backend, through the encoder's own
+    /// product path ([`hbt_kernels::linear`]).
     pub gemm_peak_gflops: f64,
     /// Median achieved GFLOP/s over the GEMM peak.
     pub fraction_of_peak: f64,
@@ -105,6 +106,9 @@ pub struct TrainReport {
     pub seed: u64,
     /// CPU cores the process may use.
     pub cpus: usize,
+    /// What computes the encoder's matrix products on burn-flex (a BLAS library loaded at run
+    /// time, or the `gemm` crate; `HBT_BLAS` chooses).
+    pub product_library: String,
     /// One entry per backend, in the order measured.
     pub backends: Vec<BackendRates>,
 }
@@ -136,6 +140,7 @@ impl fmt::Display for TrainReport {
         )?;
         writeln!(f, "encoder: {}", self.encoder)?;
         writeln!(f, "optimisation: {}", self.optimisation)?;
+        writeln!(f, "matrix products (burn-flex): {}", self.product_library)?;
         writeln!(
             f,
             "seed {}, {} CPU cores, {} warm-up steps, {} timed passes\n",

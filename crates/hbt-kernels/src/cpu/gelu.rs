@@ -2,7 +2,7 @@
 
 use rayon::prelude::*;
 
-use super::rows_per_task;
+use super::{column_sums_serial, rows_per_task, sum_in_order};
 use crate::simd::{normal_cdf, normal_pdf};
 
 #[inline(always)]
@@ -49,30 +49,13 @@ pub fn forward(x: &[f32], bias: &[f32]) -> Vec<f32> {
 pub fn backward(x: &[f32], bias: &[f32], dy: &mut [f32]) -> Vec<f32> {
     let width = bias.len();
     let chunk = rows_per_task(width) * width;
-    dy.par_chunks_mut(chunk)
+    let partials: Vec<Vec<f32>> = dy
+        .par_chunks_mut(chunk)
         .zip(x.par_chunks(chunk))
         .map(|(dy, x)| {
             backward_rows(x, bias, dy);
-            column_sums(dy, width)
+            column_sums_serial(dy, width)
         })
-        .reduce(|| vec![0.0; width], add_into)
-}
-
-/// Sums the rows of a `rows × width` slice.
-pub(crate) fn column_sums(values: &[f32], width: usize) -> Vec<f32> {
-    let mut sums = vec![0.0; width];
-    for row in values.chunks_exact(width) {
-        for (s, &v) in sums.iter_mut().zip(row) {
-            *s += v;
-        }
-    }
-    sums
-}
-
-/// `a += b` element-wise, returning `a`.
-pub(crate) fn add_into(mut a: Vec<f32>, b: Vec<f32>) -> Vec<f32> {
-    for (x, y) in a.iter_mut().zip(b) {
-        *x += y;
-    }
-    a
+        .collect();
+    sum_in_order(partials, width)
 }

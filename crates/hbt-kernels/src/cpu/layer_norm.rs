@@ -3,8 +3,8 @@
 
 use rayon::prelude::*;
 
-use super::gelu::add_into;
 use super::rows_per_task;
+use super::sum_in_order;
 use crate::philox::DropoutMask;
 use crate::simd;
 
@@ -172,7 +172,7 @@ pub fn backward(
     let per_task = rows_per_task(width);
     let chunk = per_task * width;
     let mut dz = vec![0.0; dy.len()];
-    let sums = dz
+    let partials: Vec<Vec<f32>> = dz
         .par_chunks_mut(chunk)
         .zip(saved.inv_std.par_chunks(per_task))
         .enumerate()
@@ -189,7 +189,9 @@ pub fn backward(
             );
             sums
         })
-        .reduce(|| vec![0.0; 2 * width], add_into);
+        .collect();
+    // Added in block order: the result does not depend on the number of threads.
+    let sums = sum_in_order(partials, 2 * width);
     let input = match dropout {
         None => dz.clone(),
         Some(mask) => {

@@ -4,22 +4,18 @@
 use burn::module::{AutodiffModule, ModuleVisitor, Param};
 use burn::optim::GradientsParams;
 use burn::tensor::backend::AutodiffBackend;
-use burn::tensor::{ElementConversion, Tensor};
+use burn::tensor::Tensor;
 
-/// Sums the squared gradients of every float parameter.
-struct SquaredNorm<'a, B: AutodiffBackend> {
+/// Sums the squared gradients of every float parameter (in `f64`, parameter by parameter).
+struct SquaredNorm<'a> {
     grads: &'a GradientsParams,
-    total: Option<Tensor<B::InnerBackend, 1>>,
+    total: f64,
 }
 
-impl<B: AutodiffBackend> ModuleVisitor<B> for SquaredNorm<'_, B> {
+impl<B: AutodiffBackend> ModuleVisitor<B> for SquaredNorm<'_> {
     fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
         if let Some(grad) = self.grads.get::<B::InnerBackend, D>(param.id) {
-            let sum = grad.square().sum();
-            self.total = Some(match self.total.take() {
-                Some(total) => total + sum,
-                None => sum,
-            });
+            self.total += hbt_kernels::squared_sum(grad);
         }
     }
 }
@@ -44,12 +40,9 @@ pub fn global_norm<B: AutodiffBackend, M: AutodiffModule<B>>(
     module: &M,
     grads: &GradientsParams,
 ) -> f64 {
-    let mut visitor = SquaredNorm::<B> { grads, total: None };
+    let mut visitor = SquaredNorm { grads, total: 0.0 };
     module.visit(&mut visitor);
-    visitor
-        .total
-        .map(|t| t.into_scalar().elem::<f64>().sqrt())
-        .unwrap_or(0.0)
+    visitor.total.sqrt()
 }
 
 /// Scales the gradients so their global norm is at most `max_norm`; returns the norm before

@@ -23,11 +23,11 @@ pub use log::log_row;
 pub use step::StepGradients;
 
 use burn::module::AutodiffModule;
-use burn::optim::AdamWConfig;
 use burn::tensor::backend::AutodiffBackend;
 use burn::tensor::ElementConversion;
 use hbt_data::split::splitmix64;
 use hbt_data::tokenize::TextTokenizer;
+use hbt_kernels::AdamW;
 use hbt_model::Encoder;
 use serde::{Deserialize, Serialize};
 
@@ -169,13 +169,15 @@ pub struct TrainInputs<'a> {
 }
 
 /// The optimizer of every run: AdamW (β₁ 0.9, β₂ 0.999, ε 1e-8, as PyTorch's defaults) with
-/// decoupled weight decay `weight_decay`.
-pub fn adamw(weight_decay: f64) -> AdamWConfig {
-    AdamWConfig::new()
-        .with_beta_1(0.9)
-        .with_beta_2(0.999)
-        .with_weight_decay(weight_decay as f32)
-        .with_epsilon(1e-8)
+/// decoupled weight decay `weight_decay` — one fused update pass per parameter on burn-flex,
+/// burn's `AdamW` (same state records) on other backends.
+pub fn adamw(weight_decay: f64) -> AdamW {
+    AdamW {
+        beta_1: 0.9,
+        beta_2: 0.999,
+        epsilon: 1e-8,
+        weight_decay: weight_decay as f32,
+    }
 }
 
 /// Trains `model` and returns the selected model with the run's records.
