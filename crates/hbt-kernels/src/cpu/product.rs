@@ -7,10 +7,10 @@
 //! (`libopenblas.so.0`, Debian's `libopenblas0`) is tried before the `gemm` crate. Nothing is
 //! linked at build time, so hbt builds and runs on machines without a BLAS.
 //!
-//! The library runs single-threaded; products are split into row (or column) blocks of the
-//! output that rayon spreads over its threads, so one thread pool serves both the products and
-//! the other kernels (no second pool spinning beside rayon's). The blocks depend only on the
-//! shape, not on the number of threads, so results are reproducible.
+//! The library runs single-threaded; products are split into one row (or column) block of the
+//! output per rayon thread, so one thread pool serves both the products and the other kernels
+//! (no second pool spinning beside rayon's). Each output element is one dot product over the
+//! full inner dimension whichever block holds it, so results repeat from run to run.
 
 use std::ffi::c_int;
 use std::sync::OnceLock;
@@ -149,9 +149,8 @@ impl<'a> Operand<'a> {
     }
 }
 
-/// Output elements per block handed to one rayon task (enough work to amortise the packing of
-/// the shared operand, and at least two blocks for the products of the encoder's layers).
-const BLOCK_ELEMENTS: usize = 64 * 1024;
+/// Fewest output rows (or columns) of one block: below this a product is not split.
+const MIN_BLOCK: usize = 32;
 
 /// `out (m × n) = a (m × k) · b (k × n) + (accumulate ? out : 0)`, threaded, by this
 /// process's [`Provider`].
@@ -212,8 +211,12 @@ fn blas_blocks(
     let lda = if a.transposed { m } else { k };
     let ldb = if b.transposed { k } else { n };
     let by_rows = m >= n;
-    let (extent, other) = if by_rows { (m, n) } else { (n, m) };
-    let step = (BLOCK_ELEMENTS / other.max(1)).clamp(16, extent.max(16));
+    let extent = if by_rows { m } else { n };
+    // One block per thread: every block packs the whole shared operand again, so more blocks
+    // than threads only add packing.
+    let step = extent
+        .div_ceil(rayon::current_num_threads().max(1))
+        .max(MIN_BLOCK);
     let blocks = extent.div_ceil(step);
     let c = SharedMut(out.as_mut_ptr());
     let call = |block: usize| {
