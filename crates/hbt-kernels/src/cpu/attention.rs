@@ -3,9 +3,9 @@
 //! reading each head through strides (no head split or merge copies), with the matching
 //! backward pass.
 
-use gemm::Parallelism;
 use rayon::prelude::*;
 
+use super::product::{Provider, Strided as Operand};
 use super::SharedMut;
 use crate::philox::DropoutMask;
 use crate::simd::{self, exp};
@@ -41,11 +41,8 @@ impl Shape {
     }
 }
 
-/// A matrix operand: pointer, row stride and column stride (in elements).
-#[derive(Clone, Copy)]
-struct Operand(*const f32, isize, isize);
-
-/// `dst (m × n, row stride dst_rs) = beta · lhs (m × k) · rhs (k × n)`, one thread.
+/// `dst (m × n, row stride dst_rs) = beta · lhs (m × k) · rhs (k × n)`, one thread, by this
+/// process's product library ([`Provider`]).
 ///
 /// # Safety
 /// The operands describe memory that is valid for their extents; `dst` is written only by
@@ -62,29 +59,7 @@ unsafe fn product(
     beta: f32,
 ) {
     // SAFETY: forwarded from the caller.
-    unsafe {
-        gemm::gemm(
-            m,
-            n,
-            k,
-            dst,
-            1,
-            dst_rs as isize,
-            false,
-            lhs.0,
-            lhs.2,
-            lhs.1,
-            rhs.0,
-            rhs.2,
-            rhs.1,
-            0.0,
-            beta,
-            false,
-            false,
-            false,
-            Parallelism::None,
-        );
-    }
+    unsafe { Provider::get().product_on_thread((m, k, n), dst, dst_rs, lhs, rhs, beta) }
 }
 
 #[inline(always)]

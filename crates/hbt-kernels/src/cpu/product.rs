@@ -197,6 +197,93 @@ impl Provider {
     }
 }
 
+/// A matrix operand in memory: first element, row stride and column stride (elements).
+#[derive(Clone, Copy)]
+pub struct Strided(pub *const f32, pub isize, pub isize);
+
+impl Provider {
+    /// `dst (m × n, row stride ldc) = alpha · a (m × k) · b (k × n)` on the calling thread
+    /// (for kernels that already run one task per thread, such as attention per head). A BLAS
+    /// takes it when both operands have a unit stride; the `gemm` crate otherwise.
+    ///
+    /// # Safety
+    /// The operands describe memory valid for their extents and strides; `dst` holds `m` rows
+    /// of stride `ldc` that nothing else writes during the call.
+    #[allow(clippy::too_many_arguments)]
+    pub unsafe fn product_on_thread(
+        &self,
+        (m, k, n): (usize, usize, usize),
+        dst: *mut f32,
+        ldc: usize,
+        a: Strided,
+        b: Strided,
+        alpha: f32,
+    ) {
+        // (transposed, leading dimension) of a `rows × cols` operand in a layout CBLAS takes:
+        // row-major (unit column stride, row stride ≥ cols) or its transpose.
+        let layout = |op: Strided, rows: usize, cols: usize| {
+            let (rs, cs) = (op.1, op.2);
+            if cs == 1 && rs >= cols.max(1) as isize {
+                Some((NO_TRANS, rs))
+            } else if rs == 1 && cs >= rows.max(1) as isize {
+                Some((TRANS, cs))
+            } else {
+                None
+            }
+        };
+        if let (Provider::Blas { sgemm, .. }, Some((ta, lda)), Some((tb, ldb))) =
+            (self, layout(a, m, k), layout(b, k, n))
+        {
+            let int = |v: isize| c_int::try_from(v).expect("extents fit the BLAS's 32-bit ints");
+            let ints = |v: usize| int(v as isize);
+            // SAFETY: forwarded from the caller.
+            unsafe {
+                sgemm(
+                    ROW_MAJOR,
+                    ta,
+                    tb,
+                    ints(m),
+                    ints(n),
+                    ints(k),
+                    alpha,
+                    a.0,
+                    int(lda),
+                    b.0,
+                    int(ldb),
+                    0.0,
+                    dst,
+                    ints(ldc),
+                )
+            };
+            return;
+        }
+        // SAFETY: forwarded from the caller.
+        unsafe {
+            gemm::gemm(
+                m,
+                n,
+                k,
+                dst,
+                1,
+                ldc as isize,
+                false,
+                a.0,
+                a.2,
+                a.1,
+                b.0,
+                b.2,
+                b.1,
+                0.0,
+                alpha,
+                false,
+                false,
+                false,
+                Parallelism::None,
+            );
+        }
+    }
+}
+
 /// The product through `cblas_sgemm`, one call per block of output rows (or, when the output
 /// has few rows, of output columns), blocks spread over rayon's threads.
 fn blas_blocks(
