@@ -80,7 +80,8 @@ fn dims(tensor: &FlexTensor) -> (usize, usize) {
     (dims[0], dims[1])
 }
 
-/// The gradients of `x` and `w` given the output gradient `grad`, for the nodes that want them.
+/// The gradients of `x` and `w` given the output gradient `grad`, for the nodes that want them:
+/// `dx = grad · wᵀ`, `dw = xᵀ · grad`.
 fn backward_products(
     x: &FlexTensor,
     w: &FlexTensor,
@@ -88,60 +89,40 @@ fn backward_products(
     want: (bool, bool),
 ) -> (Option<FlexTensor>, Option<FlexTensor>) {
     let ((rows, inputs), outputs) = (dims(x), dims(w).1);
+    let product = |a: Operand<'_>, b: Operand<'_>, (m, k, n): (usize, usize, usize)| {
+        let mut out = vec![0.0; m * n];
+        matmul(a, b, &mut out, (m, k, n), false);
+        from_values(out, [m, n])
+    };
+    let (x, w, grad) = (values(x), values(w), values(grad));
     let dx = want.0.then(|| {
-        let mut dx = vec![0.0; rows * inputs];
-        let shape = (rows, outputs, inputs);
-        matmul(
-            Operand::plain(values(grad)),
-            Operand::transposed(values(w)),
-            &mut dx,
-            shape,
-            false,
-        );
-        from_values(dx, [rows, inputs])
+        product(
+            Operand::plain(grad),
+            Operand::transposed(w),
+            (rows, outputs, inputs),
+        )
     });
     let dw = want.1.then(|| {
-        let mut dw = vec![0.0; inputs * outputs];
-        let shape = (inputs, rows, outputs);
-        matmul(
-            Operand::transposed(values(x)),
-            Operand::plain(values(grad)),
-            &mut dw,
-            shape,
-            false,
-        );
-        from_values(dw, [inputs, outputs])
+        product(
+            Operand::transposed(x),
+            Operand::plain(grad),
+            (inputs, rows, outputs),
+        )
     });
     (dx, dw)
 }
 
-#[derive(Debug)]
-struct ProductBackward;
-
-impl Backward<Flex, 2> for ProductBackward {
-    type State = (FlexTensor, FlexTensor);
-
-    fn backward(self, ops: Ops<Self::State, 2>, grads: &mut Gradients, _: &mut Checkpointer) {
-        let [x_node, w_node] = ops.parents;
-        let grad = contiguous(&grads.consume::<Flex>(&ops.node));
-        let (x, w) = ops.state;
-        let (dx, dw) = backward_products(&x, &w, &grad, (x_node.is_some(), w_node.is_some()));
-        for (node, value) in [(x_node, dx), (w_node, dw)] {
-            if let (Some(node), Some(value)) = (node, value) {
-                grads.register::<Flex>(node.id, value);
-            }
-        }
-    }
-}
-
+/// The backward of `x · w` (two parents) or `x · w + b` (three: the bias last).
 #[derive(Debug)]
 struct LinearBackward;
 
-impl Backward<Flex, 3> for LinearBackward {
+impl<const N: usize> Backward<Flex, N> for LinearBackward {
     type State = (FlexTensor, FlexTensor);
 
-    fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
-        let [x_node, w_node, b_node] = ops.parents;
+    fn backward(self, ops: Ops<Self::State, N>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let mut parents = ops.parents.into_iter();
+        let (x_node, w_node) = (parents.next().flatten(), parents.next().flatten());
+        let b_node = parents.next().flatten();
         let grad = contiguous(&grads.consume::<Flex>(&ops.node));
         let (x, w) = ops.state;
         let (dx, dw) = backward_products(&x, &w, &grad, (x_node.is_some(), w_node.is_some()));
@@ -160,28 +141,28 @@ impl Backward<Flex, 3> for LinearBackward {
 
 fn autodiff(x: AutodiffFlex, w: AutodiffFlex, bias: Option<AutodiffFlex>) -> AutodiffFlex {
     let (xs, ws) = (contiguous(&x.primitive), contiguous(&w.primitive));
+    let output = forward(&xs, &ws, bias.as_ref().map(|b| &b.primitive));
     match bias {
-        Some(bias) => {
-            let prep = LinearBackward
-                .prepare::<Strategy>([x.node.clone(), w.node.clone(), bias.node.clone()])
-                .compute_bound()
-                .stateful();
-            let output = forward(&xs, &ws, Some(&bias.primitive));
-            match prep {
-                OpsKind::Tracked(prep) => prep.finish((xs, ws), output),
-                OpsKind::UnTracked(prep) => prep.finish(output),
-            }
-        }
-        None => {
-            let prep = ProductBackward
-                .prepare::<Strategy>([x.node.clone(), w.node.clone()])
-                .compute_bound()
-                .stateful();
-            let output = forward(&xs, &ws, None);
-            match prep {
-                OpsKind::Tracked(prep) => prep.finish((xs, ws), output),
-                OpsKind::UnTracked(prep) => prep.finish(output),
-            }
-        }
+        Some(bias) => track([&x, &w, &bias], (xs, ws), output),
+        None => track([&x, &w], (xs, ws), output),
+    }
+}
+
+/// Registers [`LinearBackward`] for the `N` parents, keeping `state` when tracked.
+fn track<const N: usize>(
+    parents: [&AutodiffFlex; N],
+    state: (FlexTensor, FlexTensor),
+    output: FlexTensor,
+) -> AutodiffFlex
+where
+    LinearBackward: Backward<Flex, N, State = (FlexTensor, FlexTensor)>,
+{
+    match LinearBackward
+        .prepare::<Strategy>(parents.map(|parent| parent.node.clone()))
+        .compute_bound()
+        .stateful()
+    {
+        OpsKind::Tracked(prep) => prep.finish(state, output),
+        OpsKind::UnTracked(prep) => prep.finish(output),
     }
 }
