@@ -97,6 +97,8 @@ pub fn max(values: &[f32]) -> f32 {
 const LOG2_E: f32 = std::f32::consts::LOG2_E;
 const LN2_HI: f32 = 0.693_359_4;
 const LN2_LO: f32 = -2.121_944_4e-4;
+/// 1.5·2^23 + 127: a float whose low mantissa bits hold `k + 127` after adding a small integer `k`.
+const EXPONENT_SHIFTER: f32 = 12_583_039.0;
 
 /// `e^x` in single precision (Cephes' range reduction and degree-5 polynomial, about 1 ulp),
 /// branch-free so that loops over it vectorise; 0 below -87.3, +inf above 88.7.
@@ -112,7 +114,11 @@ pub fn exp(x: f32) -> f32 {
     p = p.mul_add(r, 1.666_666_5e-1);
     p = p.mul_add(r, 5e-1);
     let y = (p * r).mul_add(r, r) + 1.0;
-    let scale = f32::from_bits(((n as i32 + 127) << 23) as u32);
+    // 2^n built without a float-to-int conversion (Rust's saturating `as i32` compiles to one
+    // scalar conversion per lane and stops the loop from vectorising): adding 1.5·2^23 + 127
+    // leaves `n + 127` (in 1..=255 after the clamp) in the low mantissa bits, which the shift
+    // moves into the exponent field.
+    let scale = f32::from_bits((n + EXPONENT_SHIFTER).to_bits() << 23);
     let value = y * scale;
     let value = if x < -87.3 { 0.0 } else { value };
     if x > 88.7 {
