@@ -33,7 +33,9 @@ fn forward_rows_impl(
     let width = gamma.len();
     for (row, inv) in inv_std.iter_mut().enumerate() {
         let span = row * width..(row + 1) * width;
-        let z = &mut normalized[span.clone()];
+        // The row is normalised in place in `y` (cache-resident), copied to `normalized` when
+        // the backward pass needs it (`normalized` is empty at inference), then scaled.
+        let z = &mut y[span.clone()];
         let (h, x) = (&h[span.clone()], &x[span.clone()]);
         if factors.is_empty() {
             for ((out, &hv), &xv) in z.iter_mut().zip(h).zip(x) {
@@ -50,9 +52,14 @@ fn forward_rows_impl(
         }
         *inv = 1.0 / (simd::dot(z, z) / width as f32 + eps).sqrt();
         let scale = *inv;
-        for (((out, v), &g), &b) in y[span].iter_mut().zip(z.iter_mut()).zip(gamma).zip(beta) {
+        for v in z.iter_mut() {
             *v *= scale;
-            *out = v.mul_add(g, b);
+        }
+        if !normalized.is_empty() {
+            normalized[span].copy_from_slice(z);
+        }
+        for ((v, &g), &b) in z.iter_mut().zip(gamma).zip(beta) {
+            *v = v.mul_add(g, b);
         }
     }
 }
@@ -115,10 +122,16 @@ pub fn forward(
     let per_task = rows_per_task(width);
     let chunk = per_task * width;
     let mut y = vec![0.0; h.len()];
-    let mut normalized = vec![0.0; h.len()];
+    let mut normalized = vec![0.0; if keep { h.len() } else { 0 }];
     let mut inv_std = vec![0.0; rows];
+    // At inference nothing is kept: every task gets an empty piece of `normalized`.
+    let pieces: Vec<&mut [f32]> = if keep {
+        normalized.chunks_mut(chunk).collect()
+    } else {
+        (0..h.len().div_ceil(chunk)).map(|_| &mut [][..]).collect()
+    };
     y.par_chunks_mut(chunk)
-        .zip(normalized.par_chunks_mut(chunk))
+        .zip(pieces)
         .zip(inv_std.par_chunks_mut(per_task))
         .enumerate()
         .for_each(|(task, ((y, normalized), inv_std))| {
