@@ -139,6 +139,19 @@ pub(crate) fn values(tensor: &FlexTensor) -> &[f32] {
         .expect("kernels receive contiguous f32 tensors")
 }
 
+/// The elements of an `f32` flex tensor for writing in place: `Some` only when the tensor
+/// alone holds its storage and its layout covers that storage contiguously from the start.
+pub(crate) fn whole_storage_mut(tensor: &mut FlexTensor) -> Option<&mut [f32]> {
+    let elements = tensor.layout().shape().num_elements();
+    let covers_all = is_f32(tensor)
+        && tensor.layout().contiguous_offsets() == Some((0, elements))
+        && tensor.bytes().len() == elements * std::mem::size_of::<f32>();
+    if !covers_all {
+        return None;
+    }
+    tensor.try_storage_mut::<f32>()
+}
+
 /// A flex tensor of `shape` holding `values`.
 pub(crate) fn from_values(values: Vec<f32>, shape: impl Into<Shape>) -> FlexTensor {
     FlexTensor::from_data(TensorData::new(values, shape.into()))

@@ -363,6 +363,14 @@ fn bias_gelu_matches_the_reference_and_finite_differences() {
             tensor::<Flex, 1>(bias.clone(), [width]),
         ));
         assert_close("flex inference", &inference, &reference[0], TOLERANCE);
+        // A uniquely held input is overwritten in place; one still held elsewhere is not.
+        let held = tensor::<Flex, 2>(x.clone(), [rows, width]);
+        let shared = values(bias_gelu(
+            held.clone(),
+            tensor::<Flex, 1>(bias.clone(), [width]),
+        ));
+        assert_close("flex inference, shared input", &shared, &reference[0], TOLERANCE);
+        assert_eq!(values(held), x, "a shared input must be left as it was");
     }
     let (rows, width) = (3, 7);
     let x = rng.floats(rows * width, 3.0);

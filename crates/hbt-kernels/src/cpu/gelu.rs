@@ -31,6 +31,17 @@ fn backward_rows_impl(x: &[f32], bias: &[f32], dy: &mut [f32]) {
     }
 }
 
+#[inline(always)]
+fn forward_in_place_impl(y: &mut [f32], bias: &[f32]) {
+    for row in y.chunks_exact_mut(bias.len()) {
+        for (out, &b) in row.iter_mut().zip(bias) {
+            let z = *out + b;
+            *out = z * normal_cdf(z);
+        }
+    }
+}
+
+crate::multiversion!(fn forward_in_place_rows(y: &mut [f32], bias: &[f32]) => forward_in_place_impl);
 crate::multiversion!(fn forward_rows(x: &[f32], bias: &[f32], y: &mut [f32]) => forward_rows_impl);
 crate::multiversion!(fn backward_rows(x: &[f32], bias: &[f32], dy: &mut [f32]) => backward_rows_impl);
 
@@ -42,6 +53,14 @@ pub fn forward(x: &[f32], bias: &[f32]) -> Vec<f32> {
         .zip(x.par_chunks(chunk))
         .for_each(|(y, x)| forward_rows(x, bias, y));
     y
+}
+
+/// [`forward`] overwriting its input: `x[r, c] ← GELU(x[r, c] + bias[c])` (inference, where
+/// nothing keeps `x`).
+pub fn forward_in_place(x: &mut [f32], bias: &[f32]) {
+    let chunk = rows_per_task(bias.len()) * bias.len();
+    x.par_chunks_mut(chunk)
+        .for_each(|x| forward_in_place_rows(x, bias));
 }
 
 /// The gradient with respect to `x` (and, summed over rows, `bias`) given `dy`, computed in

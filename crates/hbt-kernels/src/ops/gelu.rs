@@ -21,7 +21,7 @@ pub fn bias_gelu<B: Backend, const D: usize>(x: Tensor<B, D>, bias: Tensor<B, 1>
             if !flex::is_f32(&x) {
                 return reference(flex::tensor(x), flex::tensor(bias));
             }
-            flex::tensor(forward(&x, &bias))
+            flex::tensor(forward(x, &bias))
         }
         Route::FlexAutodiff => {
             let (x, bias): (AutodiffFlex, AutodiffFlex) =
@@ -42,8 +42,15 @@ pub fn reference<B: Backend, const D: usize>(x: Tensor<B, D>, bias: Tensor<B, 1>
     gelu(x + bias.reshape(shape))
 }
 
-fn forward(x: &FlexTensor, bias: &FlexTensor) -> FlexTensor {
-    let (x, bias) = (contiguous(x), contiguous(bias));
+/// The forward pass; written into `x`'s own storage when nothing else holds it (the
+/// up-projection's fresh output at inference), into a new tensor otherwise.
+fn forward(mut x: FlexTensor, bias: &FlexTensor) -> FlexTensor {
+    let bias = contiguous(bias);
+    if let Some(storage) = flex::whole_storage_mut(&mut x) {
+        cpu::gelu::forward_in_place(storage, values(&bias));
+        return x;
+    }
+    let x = contiguous(&x);
     from_values(
         cpu::gelu::forward(values(&x), values(&bias)),
         x.layout().shape().clone(),
@@ -78,7 +85,7 @@ fn autodiff(x: AutodiffFlex, bias: AutodiffFlex) -> AutodiffFlex {
         .compute_bound()
         .stateful();
     let (xs, bs) = (contiguous(&x.primitive), contiguous(&bias.primitive));
-    let output = forward(&xs, &bs);
+    let output = forward(xs.clone(), &bs);
     match prep {
         OpsKind::Tracked(prep) => prep.finish((xs, bs), output),
         OpsKind::UnTracked(prep) => prep.finish(output),
