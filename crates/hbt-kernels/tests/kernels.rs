@@ -494,6 +494,24 @@ fn residual_layer_norm_matches_the_reference() {
                 TOLERANCE,
             );
         }
+        // Inference on flex: a uniquely held `h` is overwritten with the output in place; one
+        // still held elsewhere is left as it was.
+        let shape = [case.rows, case.width];
+        let inference = |h: Tensor<Flex, 2>| {
+            let norm = Norm {
+                gamma: tensor::<Flex, 1>(case.gamma.clone(), [case.width]),
+                beta: tensor::<Flex, 1>(case.beta.clone(), [case.width]),
+                eps: 1e-12,
+            };
+            let x = tensor::<Flex, 2>(case.x.clone(), shape);
+            values(residual_layer_norm(h, x, norm, 0.1))
+        };
+        let unique = inference(tensor::<Flex, 2>(case.h.clone(), shape));
+        assert_close("flex inference", &unique, &reference[0], TOLERANCE);
+        let held = tensor::<Flex, 2>(case.h.clone(), shape);
+        let shared = inference(held.clone());
+        assert_close("flex inference, shared h", &shared, &reference[0], TOLERANCE);
+        assert_eq!(values(held), case.h, "a shared h must be left as it was");
     }
 }
 

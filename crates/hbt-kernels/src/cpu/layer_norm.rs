@@ -36,12 +36,19 @@ fn forward_rows_impl(
         // The row is normalised in place in `y` (cache-resident), copied to `normalized` when
         // the backward pass needs it (`normalized` is empty at inference), then scaled.
         let z = &mut y[span.clone()];
-        let (h, x) = (&h[span.clone()], &x[span.clone()]);
-        if factors.is_empty() {
+        let x = &x[span.clone()];
+        if h.is_empty() {
+            // In place: `y` already holds `h` (inference, no dropout).
+            for (out, &xv) in z.iter_mut().zip(x) {
+                *out += xv;
+            }
+        } else if factors.is_empty() {
+            let h = &h[span.clone()];
             for ((out, &hv), &xv) in z.iter_mut().zip(h).zip(x) {
                 *out = hv + xv;
             }
         } else {
+            let h = &h[span.clone()];
             for (((out, &hv), &xv), &f) in z.iter_mut().zip(h).zip(x).zip(&factors[span.clone()]) {
                 *out = hv.mul_add(f, xv);
             }
@@ -159,6 +166,22 @@ pub fn forward(
         inv_std,
     });
     (y, saved)
+}
+
+/// [`forward`] at inference (no dropout, nothing kept) writing the output over `h`.
+pub fn forward_in_place(h: &mut [f32], x: &[f32], gamma: &[f32], beta: &[f32], eps: f32) {
+    let width = gamma.len();
+    let per_task = rows_per_task(width);
+    let chunk = per_task * width;
+    let mut inv_std = vec![0.0; h.len() / width];
+    h.par_chunks_mut(chunk)
+        .zip(inv_std.par_chunks_mut(per_task))
+        .enumerate()
+        .for_each(|(task, (y, inv_std))| {
+            let start = task * chunk;
+            let x = &x[start..start + y.len()];
+            forward_rows(&[], x, &[], gamma, beta, eps, y, &mut [], inv_std);
+        });
 }
 
 /// Gradients given `dy`: with respect to the residual input `x` (the gradient of the sum),

@@ -52,7 +52,16 @@ pub fn residual_layer_norm<B: Backend, const D: usize>(
             flex::primitive(norm.gamma),
             flex::primitive(norm.beta),
         ];
-        let [h, x, gamma, beta] = parts.map(|t| contiguous(&t));
+        let [mut h, x, gamma, beta] = parts;
+        let [x, gamma, beta] = [x, gamma, beta].map(|t| contiguous(&t));
+        // The sublayer's fresh output, held nowhere else, is overwritten with the result.
+        if mask.is_none() {
+            if let Some(storage) = flex::whole_storage_mut(&mut h) {
+                kernel::forward_in_place(storage, values(&x), values(&gamma), values(&beta), eps);
+                return flex::tensor(h);
+            }
+        }
+        let h = contiguous(&h);
         let (y, _) = kernel::forward(
             values(&h),
             values(&x),
