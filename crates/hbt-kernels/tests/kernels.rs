@@ -369,7 +369,12 @@ fn bias_gelu_matches_the_reference_and_finite_differences() {
             held.clone(),
             tensor::<Flex, 1>(bias.clone(), [width]),
         ));
-        assert_close("flex inference, shared input", &shared, &reference[0], TOLERANCE);
+        assert_close(
+            "flex inference, shared input",
+            &shared,
+            &reference[0],
+            TOLERANCE,
+        );
         assert_eq!(values(held), x, "a shared input must be left as it was");
     }
     let (rows, width) = (3, 7);
@@ -510,7 +515,12 @@ fn residual_layer_norm_matches_the_reference() {
         assert_close("flex inference", &unique, &reference[0], TOLERANCE);
         let held = tensor::<Flex, 2>(case.h.clone(), shape);
         let shared = inference(held.clone());
-        assert_close("flex inference, shared h", &shared, &reference[0], TOLERANCE);
+        assert_close(
+            "flex inference, shared h",
+            &shared,
+            &reference[0],
+            TOLERANCE,
+        );
         assert_eq!(values(held), case.h, "a shared h must be left as it was");
     }
 }
