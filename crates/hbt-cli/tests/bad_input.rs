@@ -247,3 +247,72 @@ fn unknown_values_of_enum_valued_flags() {
         assert_one_line_error(&out, culprit);
     }
 }
+
+/// The entries of a folder, sorted (to show that a refused command wrote nothing there).
+fn entries(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn an_experiment_file_named_dot_dot_cannot_write_outside_the_results_folder() {
+    let scratch = Scratch::with_tiny_data();
+    scratch.experiment("..", &tiny_experiment(""));
+    std::fs::create_dir_all(scratch.path("results")).unwrap();
+    let before = entries(scratch.dir.path());
+    for name in ["..", "experiments/...toml"] {
+        let out = scratch.hbt(&["experiment", name]);
+        assert_one_line_error(&out, "experiment name `..`: must not start with `.`");
+        assert_eq!(
+            entries(scratch.dir.path()),
+            before,
+            "nothing written beside results/"
+        );
+        assert!(
+            entries(&scratch.path("results")).is_empty(),
+            "nothing in results/"
+        );
+    }
+}
+
+#[test]
+fn a_report_named_dot_dot_is_refused() {
+    let scratch = Scratch::with_tiny_data();
+    let out = scratch.hbt(&["report", ".."]);
+    assert_one_line_error(&out, "experiment name `..`");
+    assert!(!scratch.path("report.md").exists());
+}
+
+#[test]
+fn a_second_writer_of_an_experiment_is_refused_naming_the_holder() {
+    let scratch = Scratch::with_tiny_data();
+    scratch.experiment("busy", &tiny_experiment(""));
+    let results = scratch.path("results");
+    let held = hbt_pipeline::lock::ExperimentLock::acquire(&results, "busy").unwrap();
+    let holder = format!("in use by process {}", std::process::id());
+    for args in [
+        &["experiment", "busy"][..],
+        &["experiment", "busy", "--resume"],
+        &["train", "busy"],
+        &["report", "busy"],
+    ] {
+        let out = scratch.hbt(args);
+        assert_one_line_error(&out, &holder);
+        assert!(!scratch.has_results("busy"), "{args:?} wrote results");
+    }
+    drop(held);
+    let out = scratch.hbt(&["train", "busy"]);
+    assert!(
+        out.status.success(),
+        "free again: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !results.join(".busy.lock").exists(),
+        "lock file removed on exit"
+    );
+}

@@ -16,6 +16,7 @@ use hbt_schema::{
 
 use crate::config::{find_experiment, load_experiment, Experiment, RunSpec};
 use crate::locations::Locations;
+use crate::lock::ExperimentLock;
 use crate::manifest::{git_state, timestamp};
 use crate::progress::Progress;
 use crate::run_dir::RunDir;
@@ -73,6 +74,7 @@ pub fn run(
     progress: &dyn Progress,
 ) -> Result<ExperimentOutcome> {
     let resume = options.resume;
+    let _lock = ExperimentLock::acquire(&locations.results_dir, &experiment.name)?;
     for spec in &experiment.runs {
         check_backend(spec.config.backend)
             .with_context(|| format!("run {}: key `backend`", spec.name))?;
@@ -126,9 +128,9 @@ pub fn run(
         finished.push(run.execute()?);
     }
     let report = match stages {
-        Stages::All => Some(crate::results::write_report(
+        Stages::All => Some(crate::results::write_report_in(
+            &locations.results_dir.join(&experiment.name),
             &experiment.name,
-            locations,
             true,
         )?),
         Stages::Train => None,

@@ -10,6 +10,8 @@ pub mod encode_texts;
 pub mod evaluate;
 pub mod experiment;
 pub mod locations;
+pub mod lock;
+pub mod names;
 pub mod pretrained;
 pub mod progress;
 pub mod results;

@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use hbt_schema::file::{to_json_text, write_atomic};
 
+use crate::names::check_inside;
+
 /// The staging folder of one run; removed on drop unless committed.
 pub struct RunDir {
     staging: PathBuf,
@@ -21,6 +23,9 @@ impl RunDir {
         let experiment_dir = results_dir.join(experiment);
         let created_experiment_dir = (!experiment_dir.exists()).then(|| experiment_dir.clone());
         let staging = experiment_dir.join(format!(".{run}.partial"));
+        let target = experiment_dir.join(run);
+        check_inside(results_dir, &staging)?;
+        check_inside(results_dir, &target)?;
         if staging.exists() {
             std::fs::remove_dir_all(&staging)
                 .with_context(|| format!("{}: cannot remove", staging.display()))?;
@@ -29,7 +34,7 @@ impl RunDir {
             .with_context(|| format!("{}: cannot create", staging.display()))?;
         Ok(RunDir {
             staging,
-            target: experiment_dir.join(run),
+            target,
             created_experiment_dir,
             committed: false,
         })

@@ -49,7 +49,7 @@ pub fn compare(args: &CompareArgs, locations: &Locations) -> Result<()> {
     };
     let comparison = match &args.experiment {
         Some(experiment) => {
-            let exp = load_experiment(&experiment_dir(experiment, locations))?;
+            let exp = load_experiment(&experiment_dir(experiment, locations)?)?;
             let a = exp.find_group(&args.a)?;
             let b = exp.find_group(&args.b)?;
             compare_groups(&a, &b, &options)?

@@ -10,6 +10,7 @@ use toml::{Table, Value};
 use hbt_schema::{ExperimentConfig, Reference};
 
 use super::validate::validate;
+use crate::names::check_name;
 
 /// One run of an experiment: its name and fully resolved configuration.
 #[derive(Debug, Clone, PartialEq)]
@@ -77,8 +78,9 @@ pub fn load_experiment(path: &Path) -> Result<Experiment> {
     let name = path
         .file_stem()
         .and_then(|s| s.to_str())
-        .unwrap_or("experiment")
+        .with_context(|| format!("{}: not a usable experiment file name", path.display()))?
         .to_string();
+    check_name("experiment", &name).with_context(|| path.display().to_string())?;
     let (mut table, sweep) = read_chain(path, &mut Vec::new())?;
     table.remove("sweep");
     let combos = expand_sweep(path, &sweep)?;
@@ -98,8 +100,11 @@ pub fn load_experiment(path: &Path) -> Result<Experiment> {
         }
         validate(&config)
             .with_context(|| format!("{}{}", path.display(), sweep_context(&combo)))?;
+        let name = run_name(&combo);
+        check_name("run", &name)
+            .with_context(|| format!("{}{}", path.display(), sweep_context(&combo)))?;
         runs.push(RunSpec {
-            name: run_name(&combo),
+            name,
             config,
             sweep: combo,
         });
