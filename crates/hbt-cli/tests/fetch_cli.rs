@@ -125,3 +125,43 @@ fn an_experiment_downloads_missing_data_before_running() {
     let stats: serde_json::Value = serde_json::from_str(&stats).unwrap();
     assert_eq!(stats["eval"][0]["languages"]["th"]["candidates"], 852);
 }
+
+#[test]
+fn data_fetch_refuses_to_download_when_offline() {
+    let scratch = Scratch::with_tiny_data();
+    let target = scratch.path("downloaded");
+    // The scratch environment sets HBT_OFFLINE=1; --offline alone does the same.
+    for env in [&[][..], &[("HBT_OFFLINE", "0")][..]] {
+        let out = scratch.hbt_env(
+            &[
+                "data",
+                "fetch",
+                "xquad-r",
+                "--offline",
+                "--data-dir",
+                target.to_str().unwrap(),
+            ],
+            env,
+        );
+        assert_one_line_error(&out, "data fetch xquad-r: downloads are off");
+        assert!(!target.exists(), "nothing created");
+    }
+}
+
+#[test]
+fn bad_download_limits_are_named() {
+    let scratch = Scratch::with_tiny_data();
+    for (variable, value) in [
+        ("HBT_DOWNLOAD_MIN_RATE", "fast"),
+        ("HBT_DOWNLOAD_DEADLINE", "0"),
+    ] {
+        let out = scratch.hbt_env(
+            &["data", "fetch", "xquad-r"],
+            &[(variable, value), ("HBT_OFFLINE", "0")],
+        );
+        assert_one_line_error(
+            &out,
+            &format!("{variable}=`{value}`: expected a positive whole number"),
+        );
+    }
+}

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -226,11 +226,72 @@ pub struct FetchReport {
     pub skipped: Vec<String>,
 }
 
+/// Time limits of a download, so that a stalled or trickling server is abandoned with an error
+/// instead of holding hbt forever.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DownloadLimits {
+    /// Longest time one file may take from request to last byte.
+    pub deadline: Duration,
+    /// Fewest bytes per second, averaged over each [`DownloadLimits::rate_window`].
+    pub min_rate: u64,
+    /// Span over which the rate is measured (also the longest wait for any single read).
+    pub rate_window: Duration,
+}
+
+impl Default for DownloadLimits {
+    /// One hour per file, at least 1 KiB/s over every 30 seconds.
+    fn default() -> Self {
+        DownloadLimits {
+            deadline: Duration::from_secs(3600),
+            min_rate: 1024,
+            rate_window: Duration::from_secs(30),
+        }
+    }
+}
+
+impl DownloadLimits {
+    /// The defaults, with `HBT_DOWNLOAD_DEADLINE` (seconds per file) and
+    /// `HBT_DOWNLOAD_MIN_RATE` (bytes per second) applied when set.
+    ///
+    /// # Errors
+    /// [`DataError::Invalid`] naming the variable when a value is not a positive integer.
+    pub fn from_env() -> Result<DownloadLimits> {
+        let mut limits = DownloadLimits::default();
+        let read = |name: &str| -> Result<Option<u64>> {
+            match std::env::var(name) {
+                Ok(text) if !text.trim().is_empty() => text
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|&v| v > 0)
+                    .map(Some)
+                    .ok_or_else(|| {
+                        DataError::Invalid(format!(
+                            "{name}=`{text}`: expected a positive whole number"
+                        ))
+                    }),
+                _ => Ok(None),
+            }
+        };
+        if let Some(seconds) = read("HBT_DOWNLOAD_DEADLINE")? {
+            limits.deadline = Duration::from_secs(seconds);
+        }
+        if let Some(rate) = read("HBT_DOWNLOAD_MIN_RATE")? {
+            limits.min_rate = rate;
+        }
+        Ok(limits)
+    }
+}
+
 /// Downloads every file of `manifest` into `data_dir/NAME/`, verifying each sha256.
 ///
 /// URL of a file: `{base}/{file}` where base is `manifest.base_url`, or `{override}/{NAME}`
 /// when `base_url_override` is given (`HBT_DATA_URL` semantics: the override points at a folder
 /// holding `xquad-r/`, `mlqa-r/`).
+///
+/// A file that takes longer than `limits.deadline`, or arrives slower than `limits.min_rate`
+/// over any `limits.rate_window`, is abandoned with an error. Temporary files left by killed
+/// downloads (`.FILE.PID.N.part` of processes no longer running) are removed first.
 ///
 /// Files already present with the right sum are skipped; present files with a wrong sum are
 /// downloaded again and replaced. Each file is written to a temporary file in the same folder
@@ -247,13 +308,16 @@ pub fn fetch_dataset(
     manifest: &DatasetManifest,
     data_dir: &Path,
     base_url_override: Option<&str>,
+    limits: &DownloadLimits,
     progress: &mut dyn FnMut(FetchEvent),
 ) -> Result<FetchReport> {
     let dir = data_dir.join(&manifest.name);
     std::fs::create_dir_all(&dir).map_err(|e| DataError::io(&dir, e))?;
+    remove_stale_parts(&dir, manifest)?;
     let agent = ureq::Agent::config_builder()
-        .timeout_connect(Some(Duration::from_secs(30)))
-        .timeout_per_read(Some(Duration::from_secs(120)))
+        .timeout_connect(Some(Duration::from_secs(30).min(limits.deadline)))
+        .timeout_per_read(Some(limits.rate_window))
+        .timeout_global(Some(limits.deadline))
         .user_agent(concat!("hbt/", env!("CARGO_PKG_VERSION")))
         .build()
         .new_agent();
@@ -268,13 +332,49 @@ pub fn fetch_dataset(
             continue;
         }
         let url = manifest.file_url(&file.name, base_url_override);
-        download_file(&agent, &url, file, &dest, progress)?;
+        download_file(&agent, &url, file, &dest, limits, progress)?;
         progress(FetchEvent::FileDone {
             name: file.name.clone(),
         });
         report.downloaded.push(file.name.clone());
     }
     Ok(report)
+}
+
+/// Removes `.FILE.PID.N.part` files of `manifest`'s files in `dir` left by processes that
+/// no longer run (Linux: no `/proc/PID`; elsewhere nothing is removed).
+fn remove_stale_parts(dir: &Path, manifest: &DatasetManifest) -> Result<()> {
+    if !Path::new("/proc/self").exists() {
+        return Ok(());
+    }
+    let entries = std::fs::read_dir(dir).map_err(|e| DataError::io(dir, e))?;
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = manifest
+            .files
+            .iter()
+            .find_map(|f| part_file_pid(&name, &f.name))
+        else {
+            continue;
+        };
+        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+            let path = entry.path();
+            std::fs::remove_file(&path).map_err(|e| DataError::io(&path, e))?;
+        }
+    }
+    Ok(())
+}
+
+/// The process id in `name` when it is `.FILE.PID.N.part` for `file`.
+fn part_file_pid(name: &str, file: &str) -> Option<u32> {
+    let rest = name
+        .strip_prefix('.')?
+        .strip_prefix(file)?
+        .strip_prefix('.')?;
+    let rest = rest.strip_suffix(".part")?;
+    let (pid, n) = rest.split_once('.')?;
+    n.parse::<u32>().ok()?;
+    pid.parse().ok()
 }
 
 /// A temporary file removed on drop unless [`TempFile::persist`] moved it into place.
@@ -340,15 +440,20 @@ fn download_file(
     url: &str,
     file: &ManifestFile,
     dest: &Path,
+    limits: &DownloadLimits,
     progress: &mut dyn FnMut(FetchEvent),
 ) -> Result<()> {
     let download_error = |message: String| DataError::Download {
         url: url.to_string(),
         message,
     };
+    let mut rate = RateCheck::new(limits, Instant::now());
     let mut response = agent.get(url).call().map_err(|e| match e {
         ureq::Error::StatusCode(code) => download_error(format!("HTTP status {code}")),
-        other => download_error(one_line(&other.to_string())),
+        other => download_error(
+            rate.stalled(0)
+                .unwrap_or_else(|| one_line(&other.to_string())),
+        ),
     })?;
     let total_bytes = response.body().content_length();
     progress(FetchEvent::FileStarted {
@@ -369,10 +474,12 @@ fn download_file(
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => {
-                return Err(download_error(format!(
-                    "download interrupted after {read} bytes: {}",
-                    one_line(&e.to_string())
-                )))
+                return Err(download_error(rate.stalled(read).unwrap_or_else(|| {
+                    format!(
+                        "download interrupted after {read} bytes: {}",
+                        one_line(&e.to_string())
+                    )
+                })))
             }
         };
         hasher.update(&buf[..n]);
@@ -385,6 +492,7 @@ fn download_file(
             name: file.name.clone(),
             read,
         });
+        rate.after(n as u64, read).map_err(download_error)?;
     }
     drop(reader);
     if let Some(total) = total_bytes {
@@ -402,6 +510,58 @@ fn download_file(
         )));
     }
     temp.persist(dest)
+}
+
+/// The deadline and minimum-rate checks of one download, applied after every read.
+struct RateCheck<'a> {
+    limits: &'a DownloadLimits,
+    started: Instant,
+    window_started: Instant,
+    window_bytes: u64,
+}
+
+impl<'a> RateCheck<'a> {
+    fn new(limits: &'a DownloadLimits, started: Instant) -> Self {
+        RateCheck {
+            limits,
+            started,
+            window_started: Instant::now(),
+            window_bytes: 0,
+        }
+    }
+
+    /// Counts `bytes` more (`total` so far); a message when a limit is broken.
+    fn after(&mut self, bytes: u64, total: u64) -> std::result::Result<(), String> {
+        self.window_bytes += bytes;
+        if let Some(message) = self.stalled(total) {
+            return Err(message);
+        }
+        if self.window_started.elapsed() >= self.limits.rate_window {
+            self.window_started = Instant::now();
+            self.window_bytes = 0;
+        }
+        Ok(())
+    }
+
+    /// Which limit is broken now, if any (also used to explain the client's own timeouts).
+    fn stalled(&self, total: u64) -> Option<String> {
+        let limits = self.limits;
+        if self.started.elapsed() >= limits.deadline {
+            return Some(format!(
+                "download abandoned after {total} bytes: over its deadline of {} s (HBT_DOWNLOAD_DEADLINE)",
+                limits.deadline.as_secs()
+            ));
+        }
+        let window = self.window_started.elapsed();
+        let rate = self.window_bytes as f64 / window.as_secs_f64();
+        (window >= limits.rate_window && rate < limits.min_rate as f64).then(|| {
+            format!(
+                "download abandoned after {total} bytes: {rate:.1} bytes/s over the last {:.0} s, below the minimum of {} bytes/s (HBT_DOWNLOAD_MIN_RATE)",
+                window.as_secs_f64(),
+                limits.min_rate
+            )
+        })
+    }
 }
 
 /// State of one dataset file on disk, from [`verify_dataset`].

@@ -4,9 +4,18 @@ use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::Path;
 
+use std::time::{Duration, Instant};
+
 use hbt_data::fetch::{
-    fetch_dataset, manifest, manifests, sha256_file, verify_dataset, DatasetManifest, FetchEvent,
-    FileStatus, ManifestFile,
+    fetch_dataset, manifest, manifests, sha256_file, verify_dataset, DatasetManifest,
+    DownloadLimits, FetchEvent, FileStatus, ManifestFile,
+};
+
+/// Limits for the tests that do not test them: generous, so only the checks under test fire.
+const LIMITS: DownloadLimits = DownloadLimits {
+    deadline: Duration::from_secs(120),
+    min_rate: 1,
+    rate_window: Duration::from_secs(30),
 };
 use hbt_testkit::LocalServer;
 
@@ -73,7 +82,7 @@ fn fetch_xquad_r_from_a_local_server_then_skip_everything() {
     let m = manifest("xquad-r").unwrap();
 
     let mut events = Vec::new();
-    let report = fetch_dataset(&m, target.path(), Some(&server.url), &mut |e| {
+    let report = fetch_dataset(&m, target.path(), Some(&server.url), &LIMITS, &mut |e| {
         events.push(e)
     })
     .unwrap();
@@ -131,7 +140,7 @@ fn fetch_xquad_r_from_a_local_server_then_skip_everything() {
 
     // Second run: everything present and verified, nothing downloaded.
     let mut events = Vec::new();
-    let report = fetch_dataset(&m, target.path(), Some(&server.url), &mut |e| {
+    let report = fetch_dataset(&m, target.path(), Some(&server.url), &LIMITS, &mut |e| {
         events.push(e)
     })
     .unwrap();
@@ -160,6 +169,7 @@ fn a_corrupt_file_on_disk_is_downloaded_again() {
         &m,
         target.path(),
         Some(&format!("{}/", server.url)),
+        &LIMITS,
         &mut |_| {},
     )
     .unwrap();
@@ -190,7 +200,7 @@ fn a_checksum_mismatch_is_an_error_and_leaves_nothing() {
     let server = LocalServer::serve(served.path().to_path_buf());
     let target = tempfile::tempdir().unwrap();
 
-    let err = fetch_dataset(&m, target.path(), Some(&server.url), &mut |_| {})
+    let err = fetch_dataset(&m, target.path(), Some(&server.url), &LIMITS, &mut |_| {})
         .unwrap_err()
         .to_string();
     eprintln!("error: {err}");
@@ -213,7 +223,7 @@ fn a_missing_file_on_the_server_names_the_url_and_leaves_nothing() {
     let server = LocalServer::serve(served.path().to_path_buf());
     let target = tempfile::tempdir().unwrap();
 
-    let err = fetch_dataset(&m, target.path(), Some(&server.url), &mut |_| {})
+    let err = fetch_dataset(&m, target.path(), Some(&server.url), &LIMITS, &mut |_| {})
         .unwrap_err()
         .to_string();
     eprintln!("error: {err}");
@@ -235,7 +245,7 @@ fn a_refused_connection_names_the_url() {
     let base = format!("http://127.0.0.1:{port}");
     let m = hand_made("toy", &[("a.json", &"1".repeat(64))]);
     let target = tempfile::tempdir().unwrap();
-    let err = fetch_dataset(&m, target.path(), Some(&base), &mut |_| {})
+    let err = fetch_dataset(&m, target.path(), Some(&base), &LIMITS, &mut |_| {})
         .unwrap_err()
         .to_string();
     eprintln!("error: {err}");
@@ -270,9 +280,11 @@ fn an_interrupted_body_is_an_error_and_leaves_nothing() {
     let m = hand_made("toy", &[("a.json", &"1".repeat(64))]);
     let target = tempfile::tempdir().unwrap();
     let mut events = Vec::new();
-    let err = fetch_dataset(&m, target.path(), Some(&base), &mut |e| events.push(e))
-        .unwrap_err()
-        .to_string();
+    let err = fetch_dataset(&m, target.path(), Some(&base), &LIMITS, &mut |e| {
+        events.push(e)
+    })
+    .unwrap_err()
+    .to_string();
     eprintln!("error: {err}");
     thread.join().unwrap();
     assert!(!err.contains('\n'), "{err}");
@@ -384,4 +396,131 @@ fn verify_real_data_in_place() {
             assert_eq!(status, FileStatus::Ok, "{}/{name}", m.name);
         }
     }
+}
+
+/// A server on 127.0.0.1 that announces 10 MB and then sends `chunk` every `every` until the
+/// client hangs up (or 10 minutes pass); returns its base URL.
+fn trickling_server(
+    chunk: &'static [u8],
+    every: Duration,
+) -> (String, std::thread::JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let thread = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut buf = [0u8; 4096];
+        let mut request = Vec::new();
+        while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+            let n = stream.read(&mut buf).unwrap();
+            if n == 0 {
+                return;
+            }
+            request.extend_from_slice(&buf[..n]);
+        }
+        let head = b"HTTP/1.1 200 OK\r\nContent-Length: 10000000\r\nConnection: close\r\n\r\n";
+        if stream.write_all(head).is_err() {
+            return;
+        }
+        let until = Instant::now() + Duration::from_secs(600);
+        while Instant::now() < until {
+            if stream
+                .write_all(chunk)
+                .and_then(|()| stream.flush())
+                .is_err()
+            {
+                return;
+            }
+            std::thread::sleep(every);
+        }
+    });
+    (base, thread)
+}
+
+#[test]
+fn a_trickling_server_is_abandoned_below_the_minimum_rate() {
+    // One byte every 100 ms: 10 bytes/s against a minimum of 100 over 1-second windows.
+    let (base, thread) = trickling_server(b"x", Duration::from_millis(100));
+    let limits = DownloadLimits {
+        deadline: Duration::from_secs(60),
+        min_rate: 100,
+        rate_window: Duration::from_secs(1),
+    };
+    let m = hand_made("toy", &[("a.json", &"1".repeat(64))]);
+    let target = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let err = fetch_dataset(&m, target.path(), Some(&base), &limits, &mut |_| {})
+        .unwrap_err()
+        .to_string();
+    eprintln!("error: {err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "abandoned promptly"
+    );
+    assert!(!err.contains('\n'), "{err}");
+    assert!(
+        err.contains(&format!("{base}/toy/a.json"))
+            && err.contains("below the minimum of 100 bytes/s (HBT_DOWNLOAD_MIN_RATE)"),
+        "{err}"
+    );
+    assert!(
+        entries(&target.path().join("toy")).is_empty(),
+        "nothing left"
+    );
+    drop(thread);
+}
+
+#[test]
+fn a_download_over_its_deadline_is_abandoned() {
+    // Fast enough for the rate check (10 kB/s), never finishing: the 1-second deadline fires.
+    let (base, thread) = trickling_server(&[b'y'; 1000], Duration::from_millis(100));
+    let limits = DownloadLimits {
+        deadline: Duration::from_secs(1),
+        min_rate: 1,
+        rate_window: Duration::from_secs(30),
+    };
+    let m = hand_made("toy", &[("a.json", &"1".repeat(64))]);
+    let target = tempfile::tempdir().unwrap();
+    let err = fetch_dataset(&m, target.path(), Some(&base), &limits, &mut |_| {})
+        .unwrap_err()
+        .to_string();
+    eprintln!("error: {err}");
+    assert!(!err.contains('\n'), "{err}");
+    assert!(
+        err.contains(&format!("{base}/toy/a.json")) && err.contains("deadline"),
+        "{err}"
+    );
+    assert!(
+        entries(&target.path().join("toy")).is_empty(),
+        "nothing left"
+    );
+    drop(thread);
+}
+
+#[test]
+fn partial_files_of_dead_processes_are_removed_and_others_kept() {
+    let served = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(served.path().join("toy")).unwrap();
+    std::fs::write(served.path().join("toy/a.json"), b"{}").unwrap();
+    let m = hand_made("toy", &[("a.json", &sum_of(b"{}"))]);
+    let target = tempfile::tempdir().unwrap();
+    let toy = target.path().join("toy");
+    std::fs::create_dir_all(&toy).unwrap();
+    // Process 4,000,000,000 cannot exist (Linux pids stay below 2^22); this process is alive.
+    let dead = ".a.json.4000000000.0.part";
+    let alive = format!(".a.json.{}.7.part", std::process::id());
+    for name in [dead, alive.as_str(), ".unrelated.1.0.part"] {
+        std::fs::write(toy.join(name), b"partial").unwrap();
+    }
+    let server = LocalServer::serve(served.path().to_path_buf());
+    fetch_dataset(&m, target.path(), Some(&server.url), &LIMITS, &mut |_| {}).unwrap();
+    let mut expected = vec![
+        alive.clone(),
+        ".unrelated.1.0.part".to_string(),
+        "a.json".to_string(),
+    ];
+    if !Path::new("/proc/self").exists() {
+        expected.push(dead.to_string());
+    }
+    expected.sort();
+    assert_eq!(entries(&toy), expected);
 }

@@ -178,6 +178,7 @@ pub fn ensure_dataset(
             manifest,
             &locations.data_dir,
             locations.base_url.as_deref(),
+            &locations.download_limits,
             &mut report,
         )
         .with_context(|| format!("could not download {}; {provide}", manifest.name))?;

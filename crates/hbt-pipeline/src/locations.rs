@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use hbt_data::fetch::DownloadLimits;
 use hbt_hub::HubSettings;
 
 /// Resolved folders and download settings.
@@ -17,6 +18,9 @@ pub struct Locations {
     pub offline: bool,
     /// Base URL replacing the manifests' URLs (`HBT_DATA_URL`), e.g. a local mirror.
     pub base_url: Option<String>,
+    /// Deadline and minimum rate of dataset downloads (`HBT_DOWNLOAD_DEADLINE`,
+    /// `HBT_DOWNLOAD_MIN_RATE`).
+    pub download_limits: DownloadLimits,
     /// Where pretrained models are downloaded from and cached (`HF_ENDPOINT`, `HF_HUB_CACHE`,
     /// `HF_HOME`, `HF_TOKEN`); offline with `HF_HUB_OFFLINE=1` or when hbt is offline.
     pub hub: HubSettings,
@@ -24,8 +28,8 @@ pub struct Locations {
 
 impl Locations {
     /// Applies the precedence rules to the flags given (None: not given) and the environment;
-    /// fails only when no Hugging Face cache folder can be found (no home folder and no
-    /// `HF_HUB_CACHE` / `HF_HOME`).
+    /// fails when no Hugging Face cache folder can be found (no home folder and no
+    /// `HF_HUB_CACHE` / `HF_HOME`) or a download limit variable is not a positive number.
     pub fn resolve(
         data_dir: Option<PathBuf>,
         results_dir: Option<PathBuf>,
@@ -50,6 +54,7 @@ impl Locations {
             experiments_dir: "experiments".into(),
             offline,
             base_url: std::env::var("HBT_DATA_URL").ok().filter(|v| !v.is_empty()),
+            download_limits: DownloadLimits::from_env()?,
             hub,
         })
     }

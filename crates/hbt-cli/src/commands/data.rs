@@ -79,6 +79,12 @@ fn fetch_named(name: &str, locations: &Locations) -> Result<()> {
     } else {
         vec![fetch::manifest(name)?]
     };
+    if locations.offline {
+        bail!(
+            "data fetch {name}: downloads are off (--offline / HBT_OFFLINE=1); nothing was fetched into {}",
+            locations.data_dir.display()
+        );
+    }
     let terminal = Terminal::new();
     for manifest in chosen {
         let mut report = |event| terminal.fetch(&manifest.name, &event);
@@ -86,6 +92,7 @@ fn fetch_named(name: &str, locations: &Locations) -> Result<()> {
             &manifest,
             &locations.data_dir,
             locations.base_url.as_deref(),
+            &locations.download_limits,
             &mut report,
         )
         .with_context(|| format!("fetching {}", manifest.name))?;
