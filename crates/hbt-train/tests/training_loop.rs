@@ -340,3 +340,105 @@ fn checkpoints_keep_only_the_newest_step_and_the_best_model() {
     assert_eq!(weights(&reloaded), weights(&out.model));
     let _ = out.model.num_params();
 }
+
+/// Runs 8 steps (checkpoints at 4 and 8), then damages the step-8 checkpoint with `damage`
+/// and resumes: the error must name `culprit`.
+fn resume_after_damage(damage: impl FnOnce(&Path), culprit: &str) {
+    let _serial = serial();
+    let s = setup();
+    let tmp = tempfile::tempdir().unwrap();
+    let config = trainer_config(8);
+    run(&s, &config, tmp.path(), false, &mut |_| {}).unwrap();
+    let step_dir = tmp.path().join("step-00000008");
+    assert!(
+        step_dir.join("files.json").is_file(),
+        "checkpoints list their files"
+    );
+    damage(&step_dir);
+    let mut events = Vec::new();
+    let err = run(&s, &config, tmp.path(), true, &mut |e| events.push(e))
+        .unwrap_err()
+        .to_string();
+    eprintln!("error: {err}");
+    assert!(!err.contains('\n'), "{err}");
+    assert!(err.contains(culprit), "{err}");
+    assert!(
+        !err.contains("version"),
+        "no misleading format-version hint: {err}"
+    );
+    assert!(events.is_empty(), "refused before any progress is reported");
+}
+
+#[test]
+fn a_truncated_checkpoint_file_is_named_and_nothing_is_claimed() {
+    resume_after_damage(
+        |dir| {
+            let path = dir.join("model.mpk");
+            let len = std::fs::metadata(&path).unwrap().len();
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open(&path)
+                .unwrap()
+                .set_len(len / 2)
+                .unwrap();
+        },
+        "expected; the checkpoint is damaged",
+    );
+}
+
+#[test]
+fn a_checkpoint_file_with_other_bytes_of_the_same_size_is_named() {
+    resume_after_damage(
+        |dir| {
+            let path = dir.join("optimizer.mpk");
+            let mut bytes = std::fs::read(&path).unwrap();
+            let middle = bytes.len() / 2;
+            bytes[middle] ^= 0xff;
+            std::fs::write(&path, bytes).unwrap();
+        },
+        "optimizer.mpk: sha256 differs from files.json",
+    );
+}
+
+#[test]
+fn a_state_claiming_another_step_is_refused() {
+    resume_after_damage(
+        |dir| {
+            let path = dir.join("state.json");
+            let text = std::fs::read_to_string(&path).unwrap();
+            let mut state: serde_json::Value = serde_json::from_str(&text).unwrap();
+            state["step"] = 999.into();
+            std::fs::write(&path, state.to_string()).unwrap();
+            // Rewrite the list so only the step check can catch it.
+            std::fs::remove_file(dir.join("files.json")).unwrap();
+        },
+        "state.json: says step 999 with 8 training log rows, in the folder of step 8",
+    );
+}
+
+#[test]
+fn a_checkpoint_of_more_steps_than_the_run_is_refused() {
+    let _serial = serial();
+    let s = setup();
+    let tmp = tempfile::tempdir().unwrap();
+    run(&s, &trainer_config(8), tmp.path(), false, &mut |_| {}).unwrap();
+    // The same folder resumed as a 4-step run (same fingerprint, as a hand-edited run would).
+    let err = run(&s, &trainer_config(4), tmp.path(), true, &mut |_| {})
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("holds step 8 of a run of 4 steps"), "{err}");
+}
+
+#[test]
+fn a_truncated_file_of_a_checkpoint_without_a_file_list_is_named_as_undecodable() {
+    resume_after_damage(
+        |dir| {
+            std::fs::remove_file(dir.join("files.json")).unwrap();
+            let path = dir.join("model.mpk");
+            let len = std::fs::metadata(&path).unwrap().len();
+            let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+            file.set_len(len / 2).unwrap();
+        },
+        "model.mpk: cannot be decoded (truncated or damaged)",
+    );
+}

@@ -4,7 +4,9 @@
 //!
 //! Every folder is written as `.NAME.partial/` and renamed when complete, and older folders are
 //! removed only after the new one is in place, so a run killed at any moment leaves at least
-//! one complete checkpoint once the first has been written.
+//! one complete checkpoint once the first has been written. Each folder lists its files with
+//! their sizes and sha256 sums in `files.json`, checked before anything is loaded from it, and
+//! a resumed state must agree with its folder's step and its own logs.
 
 use std::path::{Path, PathBuf};
 
@@ -17,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, TrainError};
 use crate::sampler::{BatchComposition, SamplerState};
+use hbt_data::fetch::sha256_file;
 use hbt_schema::{DevRow, TrainLogRow};
 
 /// The recorder of model and optimizer files (full-precision MessagePack).
@@ -57,6 +60,88 @@ pub struct TrainerState {
     pub dev: Vec<DevRow>,
     /// The best checkpoint so far.
     pub best: Option<BestCheckpoint>,
+}
+
+/// The file listing a checkpoint folder's files.
+const FILES_LIST: &str = "files.json";
+
+/// One file of a checkpoint folder, as listed in `files.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct ListedFile {
+    name: String,
+    bytes: u64,
+    sha256: String,
+}
+
+/// Writes `files.json` listing every file in `dir` (sorted by name).
+fn write_files_list(dir: &Path) -> Result<()> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(io(dir))? {
+        let path = entry.map_err(io(dir))?.path();
+        let name = path
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        let bytes = std::fs::metadata(&path).map_err(io(&path))?.len();
+        let sha256 = sha256_file(&path).map_err(|e| TrainError::checkpoint(&path, e))?;
+        files.push(ListedFile {
+            name,
+            bytes,
+            sha256,
+        });
+    }
+    files.sort_by(|a, b| a.name.cmp(&b.name));
+    write_json(&dir.join(FILES_LIST), &files)
+}
+
+/// Checks the files of `dir` against its `files.json`: present, of the listed size and sum.
+/// Folders written before the list existed (no `files.json`) are accepted as they are.
+fn verify_files(dir: &Path) -> Result<()> {
+    let list_path = dir.join(FILES_LIST);
+    if !list_path.exists() {
+        return Ok(());
+    }
+    let text = std::fs::read_to_string(&list_path).map_err(io(&list_path))?;
+    let files: Vec<ListedFile> =
+        serde_json::from_str(&text).map_err(|e| TrainError::checkpoint(&list_path, e))?;
+    let remedy = format!(
+        "the checkpoint is damaged; remove {} to resume from an earlier one or start over",
+        dir.display()
+    );
+    for file in files {
+        let path = dir.join(&file.name);
+        let bytes = match std::fs::metadata(&path) {
+            Ok(meta) => meta.len(),
+            Err(_) => return Err(TrainError::checkpoint(&path, format!("missing; {remedy}"))),
+        };
+        if bytes != file.bytes {
+            return Err(TrainError::checkpoint(
+                &path,
+                format!("{bytes} bytes, {} expected; {remedy}", file.bytes),
+            ));
+        }
+        let sha256 = sha256_file(&path).map_err(|e| TrainError::checkpoint(&path, e))?;
+        if sha256 != file.sha256 {
+            return Err(TrainError::checkpoint(
+                &path,
+                format!("sha256 differs from files.json; {remedy}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// burn's error on a file it cannot decode, replaced (its hint about format versions
+/// misleads for a truncated or damaged file).
+fn unreadable(path: &Path, dir: &Path) -> TrainError {
+    TrainError::checkpoint(
+        path,
+        format!(
+            "cannot be decoded (truncated or damaged); remove {} to resume from an earlier checkpoint or start over",
+            dir.display()
+        ),
+    )
 }
 
 /// The checkpoint folder of one run.
@@ -130,6 +215,7 @@ impl CheckpointDir {
         }
         std::fs::create_dir_all(&partial).map_err(io(&partial))?;
         fill(&partial)?;
+        write_files_list(&partial)?;
         if target.exists() {
             std::fs::remove_dir_all(&target).map_err(io(&target))?;
         }
@@ -179,19 +265,37 @@ impl CheckpointDir {
         B: AutodiffBackend,
         O: Optimizer<Encoder<B>, B>,
     {
+        verify_files(dir)?;
+        let state_path = dir.join("state.json");
+        let text = std::fs::read_to_string(&state_path).map_err(io(&state_path))?;
+        let state: TrainerState =
+            serde_json::from_str(&text).map_err(|e| TrainError::checkpoint(&state_path, e))?;
+        let folder_step = dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_prefix("step-"))
+            .and_then(|n| n.parse::<u64>().ok());
+        if folder_step != Some(state.step) || state.log.len() as u64 != state.step {
+            return Err(TrainError::checkpoint(
+                &state_path,
+                format!(
+                    "says step {} with {} training log rows, in the folder of step {}; {}",
+                    state.step,
+                    state.log.len(),
+                    folder_step.map_or("?".to_string(), |s| s.to_string()),
+                    "remove the folder to resume from an earlier checkpoint or start over"
+                ),
+            ));
+        }
         let recorder = FileRecorder::new();
         let model_path = dir.join("model.mpk");
         let model = model
             .load_file(&model_path, &recorder, device)
-            .map_err(|e| TrainError::checkpoint(&model_path, format!("{e:?}")))?;
+            .map_err(|_| unreadable(&model_path, dir))?;
         let optim_path = dir.join("optimizer.mpk");
         let record = Recorder::<B>::load(&recorder, optim_path.clone(), device)
-            .map_err(|e| TrainError::checkpoint(&optim_path, format!("{e:?}")))?;
+            .map_err(|_| unreadable(&optim_path, dir))?;
         let optimizer = optimizer.load_record(record);
-        let state_path = dir.join("state.json");
-        let text = std::fs::read_to_string(&state_path).map_err(io(&state_path))?;
-        let state =
-            serde_json::from_str(&text).map_err(|e| TrainError::checkpoint(&state_path, e))?;
         Ok((model, optimizer, state))
     }
 
@@ -214,13 +318,12 @@ impl CheckpointDir {
         step: u64,
         device: &B::Device,
     ) -> Result<Encoder<B>> {
-        let path = self
-            .root
-            .join(step_name("best-step-", step))
-            .join("model.mpk");
+        let dir = self.root.join(step_name("best-step-", step));
+        verify_files(&dir)?;
+        let path = dir.join("model.mpk");
         model
             .load_file(&path, &FileRecorder::new(), device)
-            .map_err(|e| TrainError::checkpoint(&path, format!("{e:?}")))
+            .map_err(|_| unreadable(&path, &dir))
     }
 }
 

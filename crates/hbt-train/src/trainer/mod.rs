@@ -216,6 +216,15 @@ pub fn train<B: AutodiffBackend>(
                 "was made with other settings or data; run without --resume to start over",
             ));
         }
+        if saved.step > config.steps {
+            return Err(TrainError::checkpoint(
+                dir,
+                format!(
+                    "holds step {} of a run of {} steps; run without --resume to start over",
+                    saved.step, config.steps
+                ),
+            ));
+        }
         sampler.restore(&saved.sampler)?;
         (model, optimizer, state) = (m, o, saved);
     } else {
