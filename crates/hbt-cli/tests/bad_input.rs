@@ -182,6 +182,25 @@ fn sweep_over_an_unknown_setting() {
     );
 }
 
+#[test]
+fn a_sweep_key_given_dotted_and_nested_is_refused() {
+    refuses(
+        &format!(
+            "{}[sweep]\n\"train.alpha\" = [0.1, 0.2]\n[sweep.train]\nalpha = [0.3]\n",
+            tiny_experiment("")
+        ),
+        "key `sweep.train.alpha` is given twice",
+    );
+}
+
+#[test]
+fn an_experiment_with_nothing_to_evaluate_is_refused() {
+    refuses(
+        &tiny_experiment("").replace("eval = [\"tiny-eval\"]", "eval = []"),
+        "key `data.eval` is empty: nothing to evaluate",
+    );
+}
+
 /// Every enum-valued key refuses an unknown value with one line naming the file, the key and
 /// the allowed values (serde reads the libraries' own enums; nothing falls back silently).
 #[test]

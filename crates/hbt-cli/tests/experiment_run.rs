@@ -175,6 +175,20 @@ fn a_whole_experiment_evaluates_runs_and_references_and_writes_a_report() {
         "{report}"
     );
     assert!(scratch.path("results/full/tables/main.csv").is_file());
+    // Every results file is readable by everyone (0644), and nothing temporary is left.
+    #[cfg(unix)]
+    for run in ["strategy-mono", "bm25"] {
+        use std::os::unix::fs::PermissionsExt;
+        for entry in std::fs::read_dir(scratch.path(&format!("results/full/{run}"))).unwrap() {
+            let entry = entry.unwrap();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            assert!(!name.starts_with('.'), "{run}: leftover {name}");
+            if entry.file_type().unwrap().is_file() {
+                let mode = entry.metadata().unwrap().permissions().mode() & 0o777;
+                assert_eq!(mode, 0o644, "{run}/{name}: mode {mode:o}");
+            }
+        }
+    }
 
     let compare = scratch.hbt(&[
         "compare",

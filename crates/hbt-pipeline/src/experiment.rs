@@ -74,6 +74,15 @@ pub fn run(
     progress: &dyn Progress,
 ) -> Result<ExperimentOutcome> {
     let resume = options.resume;
+    if stages == Stages::All {
+        if let Some(spec) = experiment.runs.iter().find(|s| s.config.data.eval.is_empty()) {
+            bail!(
+                "{}: run {}: key `data.eval` is empty: nothing to evaluate (`hbt train` trains without evaluating)",
+                experiment.path.display(),
+                spec.name
+            );
+        }
+    }
     let _lock = ExperimentLock::acquire(&locations.results_dir, &experiment.name)?;
     for spec in &experiment.runs {
         check_backend(spec.config.backend)

@@ -228,15 +228,24 @@ fn flatten_sweep(path: &Path, prefix: &str, table: Table) -> Result<Table> {
         } else {
             format!("{prefix}.{key}")
         };
-        match value {
-            Value::Table(inner) => out.extend(flatten_sweep(path, &full, inner)?),
+        let found = match value {
+            Value::Table(inner) => flatten_sweep(path, &full, inner)?,
             Value::Array(values) if !values.is_empty() => {
-                out.insert(full, Value::Array(values));
+                Table::from_iter([(full, Value::Array(values))])
             }
             _ => bail!(
                 "{}: key `sweep.{full}`: expected a non-empty list of values",
                 path.display()
             ),
+        };
+        for (key, values) in found {
+            if out.contains_key(&key) {
+                bail!(
+                    "{}: key `sweep.{key}` is given twice (dotted and as a nested table); keep one",
+                    path.display()
+                );
+            }
+            out.insert(key, values);
         }
     }
     Ok(out)
