@@ -335,3 +335,52 @@ fn a_second_writer_of_an_experiment_is_refused_naming_the_holder() {
         "lock file removed on exit"
     );
 }
+
+#[test]
+fn encode_errors_name_the_real_culprit() {
+    let scratch = Scratch::with_tiny_data();
+    scratch.experiment("tiny", &tiny_experiment(""));
+    let trained = scratch.hbt(&["train", "tiny"]);
+    assert!(
+        trained.status.success(),
+        "{}",
+        String::from_utf8_lossy(&trained.stderr)
+    );
+    let model = scratch.path("results/tiny/checkpoints/main/final");
+    std::fs::write(scratch.path("texts.txt"), "a text\nanother\n").unwrap();
+    std::fs::write(
+        scratch.path("texts.jsonl"),
+        "{\"id\": \"a\", \"text\": \"x\"}\n{\"id\": broken\n",
+    )
+    .unwrap();
+    let encode = |input: &str, extra: &[&str]| {
+        let mut args = vec![
+            "encode",
+            "--model",
+            model.to_str().unwrap(),
+            "--input",
+            input,
+            "--output",
+            "out.parquet",
+        ];
+        args.extend_from_slice(extra);
+        scratch.hbt(&args)
+    };
+    // A bad line of the input names the file and the line.
+    assert_one_line_error(&encode("texts.jsonl", &[]), "texts.jsonl: line 2:");
+    // A length beyond the model's positions names the flag.
+    assert_one_line_error(
+        &encode("texts.txt", &["--max-len", "100000"]),
+        "--max-len 100000 exceeds the",
+    );
+    // A bad value recorded in the model's config.json names that file, not a flag.
+    let config = model.join("config.json");
+    let text = std::fs::read_to_string(&config).unwrap();
+    let bad = text.replace("\"hbt_pooling\": \"mean\"", "\"hbt_pooling\": \"max\"");
+    assert_ne!(text, bad, "the saved config records its pooling");
+    std::fs::write(&config, bad).unwrap();
+    let out = encode("texts.txt", &[]);
+    assert_one_line_error(&out, "config.json: invalid JSON: unknown variant `max`");
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("--pooling"));
+    assert!(!scratch.path("out.parquet").exists(), "no output after errors");
+}
