@@ -382,5 +382,43 @@ fn encode_errors_name_the_real_culprit() {
     let out = encode("texts.txt", &[]);
     assert_one_line_error(&out, "config.json: invalid JSON: unknown variant `max`");
     assert!(!String::from_utf8_lossy(&out.stderr).contains("--pooling"));
-    assert!(!scratch.path("out.parquet").exists(), "no output after errors");
+    assert!(
+        !scratch.path("out.parquet").exists(),
+        "no output after errors"
+    );
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_named_pipe_as_a_data_file_is_refused_not_waited_on() {
+    let scratch = Scratch::with_tiny_data();
+    let pipe = scratch.path("pipe.jsonl");
+    let made = std::process::Command::new("mkfifo").arg(&pipe).status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("skipped: mkfifo unavailable");
+        return;
+    }
+    scratch.experiment(
+        "piped",
+        &tiny_experiment("").replace("train.jsonl", "pipe.jsonl"),
+    );
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_hbt"))
+        .current_dir(scratch.dir.path())
+        .args(["experiment", "piped"])
+        .env("HBT_OFFLINE", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("hbt waited on the named pipe");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_one_line_error(&out, "pipe.jsonl: is a named pipe, not a regular file");
+    assert!(!scratch.has_results("piped"));
 }

@@ -513,7 +513,7 @@ fn collect_qrels(path: &Path, judgements: Vec<Judgement>) -> Result<Qrels> {
 }
 
 fn read_text(path: &Path) -> Result<String> {
-    let text = std::fs::read_to_string(path).map_err(|e| DataError::io(path, e))?;
+    let text = crate::files::read_regular_to_string(path)?;
     Ok(match text.strip_prefix('\u{feff}') {
         Some(rest) => rest.to_string(),
         None => text,

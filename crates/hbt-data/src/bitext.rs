@@ -343,7 +343,7 @@ fn tsv(path: &Path, source_lang: Lang, target_lang: Lang, header_required: bool)
 
 /// The lines of a text file (without `\r`, and without a leading byte order mark).
 fn read_lines(path: &Path) -> Result<Vec<String>> {
-    let text = std::fs::read_to_string(path).map_err(|e| DataError::io(path, e))?;
+    let text = crate::files::read_regular_to_string(path)?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     Ok(text
         .lines()

@@ -617,7 +617,7 @@ pub fn verify_dataset(
 /// # Errors
 /// [`DataError::Io`] naming `path` when it cannot be opened or read.
 pub fn sha256_file(path: &Path) -> Result<String> {
-    let file = File::open(path).map_err(|e| DataError::io(path, e))?;
+    let file = crate::files::open_regular(path)?;
     let mut reader = BufReader::with_capacity(CHUNK, file);
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; CHUNK];

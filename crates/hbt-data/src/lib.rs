@@ -8,6 +8,7 @@ pub mod beir;
 pub mod bitext;
 pub mod error;
 pub mod fetch;
+pub mod files;
 pub mod groups;
 pub mod lareqa;
 pub mod qa_rows;

@@ -2,7 +2,6 @@
 //! Parquet (read with polars), turned into parallel groups.
 
 use std::collections::BTreeMap;
-use std::fs::File;
 use std::path::Path;
 
 use polars::prelude::*;
@@ -76,7 +75,7 @@ pub fn read_qa_rows(path: &Path) -> Result<Vec<ParallelGroup>> {
 }
 
 pub(crate) fn read_frame(path: &Path) -> Result<DataFrame> {
-    let file = File::open(path).map_err(|e| DataError::io(path, e))?;
+    let file = crate::files::open_regular(path)?;
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
@@ -162,7 +161,7 @@ mod tests {
             "answer" => ["Me.", "Ich.", "Because."],
         )
         .unwrap();
-        ParquetWriter::new(File::create(&path).unwrap())
+        ParquetWriter::new(std::fs::File::create(&path).unwrap())
             .finish(&mut df)
             .unwrap();
         let jsonl = dir.path().join("rows.jsonl");

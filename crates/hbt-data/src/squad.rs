@@ -102,7 +102,7 @@ impl SquadFile {
 /// must be unique in the file; shipped breaks must lie inside the paragraph. Errors name the
 /// file and the question id or paragraph at fault.
 pub fn read_squad_file(path: &Path, lang: Lang, source: SentenceSource) -> Result<SquadFile> {
-    let bytes = std::fs::read(path).map_err(|e| DataError::io(path, e))?;
+    let bytes = crate::files::read_regular(path)?;
     let raw: RawFile = serde_json::from_slice(&bytes)
         .map_err(|e| DataError::format(path, format!("not a SQuAD v1.1 JSON file: {e}")))?;
     let mut seen = std::collections::HashSet::new();

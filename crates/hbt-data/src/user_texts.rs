@@ -7,7 +7,6 @@
 //! written by [`write_embeddings`] and read back by [`read_embeddings`].
 
 use std::collections::HashSet;
-use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
@@ -81,7 +80,7 @@ fn lines(path: &Path) -> Result<impl Iterator<Item = (usize, std::io::Result<Str
             message: "not a file".into(),
         });
     }
-    let file = File::open(path).map_err(|e| DataError::io(path, e))?;
+    let file = crate::files::open_regular(path)?;
     Ok(BufReader::new(file)
         .lines()
         .enumerate()
@@ -285,7 +284,7 @@ mod tests {
             ],
         )
         .unwrap();
-        ParquetWriter::new(File::create(&parquet).unwrap())
+        ParquetWriter::new(std::fs::File::create(&parquet).unwrap())
             .finish(&mut frame)
             .unwrap();
         let custom = TextFields {

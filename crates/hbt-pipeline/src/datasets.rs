@@ -87,6 +87,14 @@ fn classify(path: &Path) -> Result<SourceKind> {
         }
         "tsv" if path.is_file() => Ok(SourceKind::Bitext(path.to_path_buf())),
         _ if is_aligned_stem(path) => Ok(SourceKind::Bitext(path.to_path_buf())),
+        _ if path.exists() => {
+            // Named pipes and devices are refused before anything opens them.
+            hbt_data::files::open_regular(path)?;
+            bail!(
+                "{}: not a data file hbt reads (.jsonl, .ndjson, .parquet, .tsv, or a folder)",
+                path.display()
+            )
+        }
         _ => bail!("{}: not found", path.display()),
     }
 }

@@ -75,7 +75,11 @@ pub fn run(
 ) -> Result<ExperimentOutcome> {
     let resume = options.resume;
     if stages == Stages::All {
-        if let Some(spec) = experiment.runs.iter().find(|s| s.config.data.eval.is_empty()) {
+        if let Some(spec) = experiment
+            .runs
+            .iter()
+            .find(|s| s.config.data.eval.is_empty())
+        {
             bail!(
                 "{}: run {}: key `data.eval` is empty: nothing to evaluate (`hbt train` trains without evaluating)",
                 experiment.path.display(),
