@@ -47,15 +47,79 @@ pub fn write_report(experiment_dir: &Path, options: &ReportOptions) -> Result<Re
 }
 
 /// Like [`write_report`], for an experiment already loaded.
+///
+/// Everything is drawn and written into `EXPERIMENT/.report.partial/` first (a stale one, left
+/// by a killed report, is removed) and moved into place file by file only when the whole
+/// report succeeded, so a failing report leaves the previous one as it was.
 pub fn write_report_for(experiment: &Experiment, options: &ReportOptions) -> Result<ReportSummary> {
     if experiment.runs.is_empty() {
         return Err(ReportError::NoRuns {
             path: experiment.dir.clone(),
         });
     }
+    let staging = experiment.dir.join(".report.partial");
+    remove_dir_if_present(&staging)?;
+    std::fs::create_dir_all(&staging).map_err(|e| ReportError::io(&staging, e))?;
+    let staged = write_report_into(experiment, options, &staging);
+    let summary = match staged {
+        Ok(summary) => summary,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&staging);
+            return Err(e);
+        }
+    };
+    let placed = |path: &Path| {
+        experiment
+            .dir
+            .join(path.strip_prefix(&staging).unwrap_or(path))
+    };
+    let moved = summary
+        .tables
+        .iter()
+        .chain(summary.figures.iter().flat_map(|f| [&f.png, &f.svg]))
+        .chain([&summary.report])
+        .try_for_each(|path| {
+            let target = placed(path);
+            if let Some(parent) = target.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| ReportError::io(parent, e))?;
+            }
+            std::fs::rename(path, &target).map_err(|e| ReportError::io(&target, e))
+        });
+    let cleaned = remove_dir_if_present(&staging);
+    moved?;
+    cleaned?;
+    Ok(ReportSummary {
+        report: placed(&summary.report),
+        tables: summary.tables.iter().map(|p| placed(p)).collect(),
+        figures: summary
+            .figures
+            .into_iter()
+            .map(|f| FigureFile {
+                png: placed(&f.png),
+                svg: placed(&f.svg),
+                ..f
+            })
+            .collect(),
+        ..summary
+    })
+}
+
+fn remove_dir_if_present(dir: &Path) -> Result<()> {
+    match std::fs::remove_dir_all(dir) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(ReportError::io(dir, e)),
+        _ => Ok(()),
+    }
+}
+
+/// Writes the tables, figures and `report.md` of `experiment` under `out`.
+fn write_report_into(
+    experiment: &Experiment,
+    options: &ReportOptions,
+    out: &Path,
+) -> Result<ReportSummary> {
     let groups = group_runs(experiment);
     let tables = build_tables(experiment, &groups);
-    let table_dir = experiment.dir.join("tables");
+    let table_dir = out.join("tables");
     std::fs::create_dir_all(&table_dir).map_err(|e| ReportError::io(&table_dir, e))?;
     let mut table_files = Vec::new();
     for t in &tables {
@@ -71,13 +135,13 @@ pub fn write_report_for(experiment: &Experiment, options: &ReportOptions) -> Res
     }
     let mut notes = experiment.notes.clone();
     let figures = if options.figures {
-        let out = write_figures(experiment, &groups, &experiment.dir.join("figures"))?;
-        notes.extend(out.notes);
-        out.files
+        let drawn = write_figures(experiment, &groups, &out.join("figures"))?;
+        notes.extend(drawn.notes);
+        drawn.files
     } else {
         Vec::new()
     };
-    let report = experiment.dir.join("report.md");
+    let report = out.join("report.md");
     let text = markdown(experiment, &tables, &figures, &notes);
     write_atomic(&report, text.as_bytes())?;
     Ok(ReportSummary {

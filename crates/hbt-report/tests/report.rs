@@ -340,3 +340,38 @@ fn eleven_language_heatmap_stays_readable() {
     let file = render(&heatmap, &out, "heatmap_eleven", "caption").unwrap();
     check_png(&file.png);
 }
+
+#[test]
+fn a_failing_report_leaves_the_previous_one_and_nothing_new() {
+    let dir = tempfile::tempdir().unwrap();
+    let exp = dir.path().join("fixture");
+    standard(&exp);
+    // What a killed earlier report left behind is cleared.
+    fs::create_dir_all(exp.join(".report.partial/figures")).unwrap();
+    fs::write(exp.join(".report.partial/figures/stale.png"), b"half").unwrap();
+    // An earlier report, and a `tables` that cannot be a folder: the new report fails when
+    // putting its files in place, after drawing everything.
+    fs::write(exp.join("report.md"), "earlier report").unwrap();
+    fs::write(exp.join("tables"), "not a folder").unwrap();
+    let err = write_report(&exp, &ReportOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("tables"), "{err}");
+    assert_eq!(
+        fs::read_to_string(exp.join("report.md")).unwrap(),
+        "earlier report"
+    );
+    assert!(!exp.join("figures").exists(), "no new figures left behind");
+    assert!(
+        !exp.join(".report.partial").exists(),
+        "no staging folder left"
+    );
+    // Once the obstacle is gone the report is written and the staging folder removed.
+    fs::remove_file(exp.join("tables")).unwrap();
+    write_report(&exp, &ReportOptions::default()).unwrap();
+    assert_ne!(
+        fs::read_to_string(exp.join("report.md")).unwrap(),
+        "earlier report"
+    );
+    assert!(!exp.join(".report.partial").exists());
+}
