@@ -110,6 +110,10 @@ pub struct ExperimentArgs {
     /// same settings are skipped.
     #[arg(long, conflicts_with = "check")]
     pub resume: bool,
+    /// Run even when a run's memory estimate (weights, gradients, AdamW moments and
+    /// activations of one batch) exceeds the memory this machine has available.
+    #[arg(long)]
+    pub skip_memory_check: bool,
     /// Only these runs (comma-separated names as `--check` lists them, or reference rows such
     /// as `bm25`, `pretrained`); the report still covers every finished run.
     #[arg(long, value_delimiter = ',', value_name = "RUN,RUN")]

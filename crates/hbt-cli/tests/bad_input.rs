@@ -422,3 +422,18 @@ fn a_named_pipe_as_a_data_file_is_refused_not_waited_on() {
     assert_one_line_error(&out, "pipe.jsonl: is a named pipe, not a regular file");
     assert!(!scratch.has_results("piped"));
 }
+
+#[test]
+fn a_model_beyond_the_machines_memory_is_refused_with_its_estimate() {
+    // About 150 billion parameters: terabytes, more than any test machine has.
+    let text = tiny_experiment("")
+        .replace("hidden_size = 16", "hidden_size = 16384")
+        .replace("layers = 1", "layers = 48")
+        .replace("heads = 2", "heads = 64")
+        .replace("intermediate_size = 32", "intermediate_size = 65536");
+    refuses(&text, "run main: training needs about");
+    let scratch = Scratch::with_tiny_data();
+    scratch.experiment("huge", &text);
+    let out = scratch.hbt(&["train", "huge", "--check"]);
+    assert!(out.status.success(), "--check does not estimate");
+}

@@ -63,6 +63,8 @@ pub struct RunOptions {
     pub resume: bool,
     /// Only these runs (by name, reference rows included: `bm25`, `pretrained`...); empty: all.
     pub only: Vec<String>,
+    /// Run even when a run's memory estimate exceeds the memory available.
+    pub skip_memory_check: bool,
 }
 
 /// Runs every run of `experiment` (and, with [`Stages::All`], its reference runs and report).
@@ -85,6 +87,12 @@ pub fn run(
                 experiment.path.display(),
                 spec.name
             );
+        }
+    }
+    if !options.skip_memory_check {
+        let available = crate::memory::available_bytes();
+        for spec in &experiment.runs {
+            crate::memory::check_fits(&spec.name, &spec.config, available)?;
         }
     }
     let _lock = ExperimentLock::acquire(&locations.results_dir, &experiment.name)?;

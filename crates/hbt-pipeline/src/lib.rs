@@ -11,6 +11,7 @@ pub mod evaluate;
 pub mod experiment;
 pub mod locations;
 pub mod lock;
+pub mod memory;
 pub mod names;
 pub mod pretrained;
 pub mod progress;

@@ -32,6 +32,7 @@ pub fn run(args: &ExperimentArgs, locations: &Locations, stages: Stages) -> Resu
     let options = experiment::RunOptions {
         resume: args.resume,
         only: args.runs.clone(),
+        skip_memory_check: args.skip_memory_check,
     };
     let outcome = experiment::run(&experiment, locations, &options, stages, &terminal)?;
     for dir in &outcome.runs {
