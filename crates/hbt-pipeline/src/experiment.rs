@@ -96,6 +96,7 @@ pub fn run(
         }
     }
     let _lock = ExperimentLock::acquire(&locations.results_dir, &experiment.name)?;
+    crate::run_dir::remove_stale_partials(&locations.results_dir.join(&experiment.name))?;
     for spec in &experiment.runs {
         check_backend(spec.config.backend)
             .with_context(|| format!("run {}: key `backend`", spec.name))?;

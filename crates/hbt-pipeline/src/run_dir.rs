@@ -79,6 +79,35 @@ impl RunDir {
     }
 }
 
+/// Removes what killed processes left under `experiment_dir`: hidden `*.partial` folders and
+/// files (run staging folders, `.report.partial/`, checkpoint folders being written, atomic
+/// writes' temporary files), down to `results/NAME/checkpoints/RUN/`. Only to be called while
+/// holding the experiment's lock, when no other process can be writing there.
+pub fn remove_stale_partials(experiment_dir: &Path) -> Result<()> {
+    fn sweep(dir: &Path, depth: usize) -> Result<()> {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return Ok(());
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let path = entry.path();
+            let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+            if name.starts_with('.') && name.ends_with(".partial") {
+                let removed = if is_dir {
+                    std::fs::remove_dir_all(&path)
+                } else {
+                    std::fs::remove_file(&path)
+                };
+                removed.with_context(|| format!("{}: cannot remove", path.display()))?;
+            } else if is_dir && depth > 0 {
+                sweep(&path, depth - 1)?;
+            }
+        }
+        Ok(())
+    }
+    sweep(experiment_dir, 2)
+}
+
 impl Drop for RunDir {
     fn drop(&mut self) {
         if self.committed {
@@ -104,6 +133,51 @@ mod tests {
             run.write("a.txt", b"x").unwrap();
         }
         assert!(!results.path().join("exp").exists());
+    }
+
+    #[test]
+    fn stale_partials_are_removed_and_results_kept() {
+        let results = tempfile::tempdir().unwrap();
+        let exp = results.path().join("exp");
+        for dir in [
+            ".main.partial/sub",
+            ".report.partial",
+            "main",
+            "checkpoints/main/.step-00000020.partial",
+            "checkpoints/main/step-00000010",
+            "tables",
+        ] {
+            std::fs::create_dir_all(exp.join(dir)).unwrap();
+        }
+        for file in [
+            "main/.hbt-x1.partial",
+            "main/metrics.json",
+            "tables/main.csv",
+        ] {
+            std::fs::write(exp.join(file), b"x").unwrap();
+        }
+        remove_stale_partials(&exp).unwrap();
+        let mut left = Vec::new();
+        for dir in ["", "main", "checkpoints/main", "tables"] {
+            for entry in std::fs::read_dir(exp.join(dir)).unwrap() {
+                left.push(format!(
+                    "{dir}/{}",
+                    entry.unwrap().file_name().to_string_lossy()
+                ));
+            }
+        }
+        left.sort();
+        assert_eq!(
+            left,
+            [
+                "/checkpoints",
+                "/main",
+                "/tables",
+                "checkpoints/main/step-00000010",
+                "main/metrics.json",
+                "tables/main.csv"
+            ]
+        );
     }
 
     #[test]
