@@ -132,6 +132,42 @@ fn verify_files(dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Why writes to `probe` (a new file) fail, when it is the disk or the permissions: writes
+/// 1 MiB there, removes what it created, and names the cause (see [`write_error_cause`]).
+fn write_failure_cause(probe: &Path) -> Option<String> {
+    use std::io::Write;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(probe)
+        .map_err(|e| write_error_cause(&e, probe))
+        .ok()?;
+    let written = file
+        .write_all(&vec![0u8; 1 << 20])
+        .and_then(|()| file.sync_all());
+    drop(file);
+    let _ = std::fs::remove_file(probe);
+    write_error_cause(&written.err()?, probe)
+}
+
+/// A full disk, a read-only file system or a permission error, named for the folder of `at`.
+fn write_error_cause(error: &std::io::Error, at: &Path) -> Option<String> {
+    use std::io::ErrorKind;
+    let folder = at.parent().unwrap_or(at).display();
+    match error.kind() {
+        ErrorKind::StorageFull | ErrorKind::QuotaExceeded => Some(format!(
+            "cannot write the checkpoint: no space left on the device of {folder}"
+        )),
+        ErrorKind::ReadOnlyFilesystem => Some(format!(
+            "cannot write the checkpoint: {folder} is on a read-only file system"
+        )),
+        ErrorKind::PermissionDenied => Some(format!(
+            "cannot write the checkpoint: permission denied in {folder}"
+        )),
+        _ => None,
+    }
+}
+
 /// burn's error on a file it cannot decode, replaced (its hint about format versions
 /// misleads for a truncated or damaged file).
 fn unreadable(path: &Path, dir: &Path) -> TrainError {
@@ -214,8 +250,16 @@ impl CheckpointDir {
             std::fs::remove_dir_all(&partial).map_err(io(&partial))?;
         }
         std::fs::create_dir_all(&partial).map_err(io(&partial))?;
-        fill(&partial)?;
-        write_files_list(&partial)?;
+        if let Err(e) = fill(&partial).and_then(|()| write_files_list(&partial)) {
+            // A write that failed: name the cause the encoder's message hides (a full disk
+            // reads as "error while writing multi-byte MessagePack value"), leave nothing.
+            let cause = write_failure_cause(&partial.join(".probe"));
+            let _ = std::fs::remove_dir_all(&partial);
+            return Err(match cause {
+                Some(cause) => TrainError::checkpoint(&partial, cause),
+                None => e,
+            });
+        }
         if target.exists() {
             std::fs::remove_dir_all(&target).map_err(io(&target))?;
         }
@@ -333,4 +377,35 @@ fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
     let tmp = path.with_extension("json.tmp");
     std::fs::write(&tmp, text).map_err(io(&tmp))?;
     std::fs::rename(&tmp, path).map_err(io(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_full_disk_is_named_as_such() {
+        use std::io::Write;
+        // /dev/full answers every write with "no space left on device".
+        let error = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap()
+            .write_all(&[0u8; 4096])
+            .unwrap_err();
+        let cause = write_error_cause(&error, Path::new("/ckpt/.step-00000004.partial/model"));
+        assert_eq!(
+            cause.as_deref(),
+            Some("cannot write the checkpoint: no space left on the device of /ckpt/.step-00000004.partial")
+        );
+    }
+
+    #[test]
+    fn a_probe_that_can_be_written_names_nothing_and_is_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let probe = dir.path().join(".probe");
+        assert_eq!(write_failure_cause(&probe), None);
+        assert!(!probe.exists(), "the probe is removed");
+    }
 }
