@@ -254,6 +254,20 @@ fn a_refused_connection_names_the_url() {
     assert!(entries(&target.path().join("toy")).is_empty());
 }
 
+/// Reads an HTTP request's head from `stream`; false when the client hung up first.
+fn read_request(stream: &mut std::net::TcpStream) -> bool {
+    let mut buf = [0u8; 4096];
+    let mut request = Vec::new();
+    while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = stream.read(&mut buf).unwrap();
+        if n == 0 {
+            return false;
+        }
+        request.extend_from_slice(&buf[..n]);
+    }
+    true
+}
+
 #[test]
 fn an_interrupted_body_is_an_error_and_leaves_nothing() {
     // A server announcing 100000 bytes that sends 10 and closes the connection.
@@ -261,15 +275,7 @@ fn an_interrupted_body_is_an_error_and_leaves_nothing() {
     let base = format!("http://{}", listener.local_addr().unwrap());
     let thread = std::thread::spawn(move || {
         let (mut stream, _) = listener.accept().unwrap();
-        let mut buf = [0u8; 4096];
-        let mut request = Vec::new();
-        while !request.windows(4).any(|w| w == b"\r\n\r\n") {
-            let n = stream.read(&mut buf).unwrap();
-            if n == 0 {
-                break;
-            }
-            request.extend_from_slice(&buf[..n]);
-        }
+        read_request(&mut stream);
         stream
             .write_all(
                 b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\nConnection: close\r\n\r\n0123456789",
@@ -408,14 +414,8 @@ fn trickling_server(
     let base = format!("http://{}", listener.local_addr().unwrap());
     let thread = std::thread::spawn(move || {
         let (mut stream, _) = listener.accept().unwrap();
-        let mut buf = [0u8; 4096];
-        let mut request = Vec::new();
-        while !request.windows(4).any(|w| w == b"\r\n\r\n") {
-            let n = stream.read(&mut buf).unwrap();
-            if n == 0 {
-                return;
-            }
-            request.extend_from_slice(&buf[..n]);
+        if !read_request(&mut stream) {
+            return;
         }
         let head = b"HTTP/1.1 200 OK\r\nContent-Length: 10000000\r\nConnection: close\r\n\r\n";
         if stream.write_all(head).is_err() {
