@@ -3,7 +3,7 @@
 //! of aborting on allocation half-way.
 
 use anyhow::{bail, Result};
-use hbt_schema::ExperimentConfig;
+use hbt_schema::{BackendKind, ExperimentConfig};
 
 /// Bytes of one `f32`.
 const F32: f64 = 4.0;
@@ -22,10 +22,11 @@ pub struct TrainingMemory {
 }
 
 impl TrainingMemory {
-    /// The estimate for `config`'s from-scratch encoder; `None` for a pretrained one (its
-    /// size is known only from its files).
+    /// The estimate for `config`'s from-scratch encoder on a CPU backend; `None` for a
+    /// pretrained one (its size is known only from its files) and on cuda (the GPU's memory,
+    /// not this machine's, holds it).
     pub fn of(config: &ExperimentConfig) -> Option<TrainingMemory> {
-        if !config.model.pretrained.is_empty() {
+        if !config.model.pretrained.is_empty() || config.backend == BackendKind::Cuda {
             return None;
         }
         let m = &config.model;
