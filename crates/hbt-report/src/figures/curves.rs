@@ -135,11 +135,15 @@ impl Figure for TrainingCurves {
 
         let recalls = self.series.iter().flat_map(|s| s.dev.iter().map(|p| p.1));
         let (lo, hi) = padded(recalls);
+        // Six ticks over a narrow range (recall moving within 0.94–0.96) need a third decimal
+        // to stay distinct.
+        let decimals = if hi - lo < 0.1 { 3 } else { 2 };
+        let recall_label = move |v: &f64| format!("{v:.decimals$}");
         let axes = PanelAxes::bottom(
             &|v| format!("{v:.0}"),
             "optimizer step",
             6,
-            &|v| format!("{v:.2}"),
+            &recall_label,
             "dev recall@1",
         );
         let mut chart = panel_chart(&bottom, 0.0..max_step, lo.max(0.0)..hi.min(1.05), &axes)?;
