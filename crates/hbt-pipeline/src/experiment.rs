@@ -228,6 +228,8 @@ impl RunContext<'_> {
 
     fn execute(&self) -> Result<PathBuf> {
         let started = SystemTime::now();
+        // The code state when the run starts (a long run may outlive later commits).
+        let (git_commit, git_dirty) = git_state();
         let config = self.config();
         let run_dir = RunDir::create(
             &self.locations.results_dir,
@@ -253,7 +255,6 @@ impl RunContext<'_> {
             #[cfg(not(feature = "cuda"))]
             BackendKind::Cuda => unreachable!("checked by check_backend before any run starts"),
         }
-        let (git_commit, git_dirty) = git_state();
         let manifest = RunManifest {
             schema_version: MANIFEST_SCHEMA_VERSION,
             hbt_version: env!("CARGO_PKG_VERSION").to_string(),
