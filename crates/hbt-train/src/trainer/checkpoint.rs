@@ -105,10 +105,7 @@ fn verify_files(dir: &Path) -> Result<()> {
     let text = std::fs::read_to_string(&list_path).map_err(io(&list_path))?;
     let files: Vec<ListedFile> =
         serde_json::from_str(&text).map_err(|e| TrainError::checkpoint(&list_path, e))?;
-    let remedy = format!(
-        "the checkpoint is damaged; remove {} to resume from an earlier one or start over",
-        dir.display()
-    );
+    let remedy = format!("the checkpoint is damaged; {}", remedy(dir));
     for file in files {
         let path = dir.join(&file.name);
         let bytes = match std::fs::metadata(&path) {
@@ -173,10 +170,15 @@ fn write_error_cause(error: &std::io::Error, at: &Path) -> Option<String> {
 fn unreadable(path: &Path, dir: &Path) -> TrainError {
     TrainError::checkpoint(
         path,
-        format!(
-            "cannot be decoded (truncated or damaged); remove {} to resume from an earlier checkpoint or start over",
-            dir.display()
-        ),
+        format!("cannot be decoded (truncated or damaged); {}", remedy(dir)),
+    )
+}
+
+/// What to do about a damaged checkpoint folder `dir`: the one wording of every such error.
+fn remedy(dir: &Path) -> String {
+    format!(
+        "remove {} to resume from an earlier checkpoint or start over",
+        dir.display()
     )
 }
 
@@ -327,7 +329,7 @@ impl CheckpointDir {
                     state.step,
                     state.log.len(),
                     folder_step.map_or("?".to_string(), |s| s.to_string()),
-                    "remove the folder to resume from an earlier checkpoint or start over"
+                    remedy(dir)
                 ),
             ));
         }
