@@ -11,12 +11,15 @@ use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::error::{DataError, Result};
+
+pub use hbt_download::DownloadLimits;
+use hbt_download::RateCheck;
 
 /// The download manifest, as shipped in the repository.
 const MANIFEST_TOML: &str = include_str!("../../../datasets/manifest.toml");
@@ -226,63 +229,6 @@ pub struct FetchReport {
     pub skipped: Vec<String>,
 }
 
-/// Time limits of a download, so that a stalled or trickling server is abandoned with an error
-/// instead of holding hbt forever.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DownloadLimits {
-    /// Longest time one file may take from request to last byte.
-    pub deadline: Duration,
-    /// Fewest bytes per second, averaged over each [`DownloadLimits::rate_window`].
-    pub min_rate: u64,
-    /// Span over which the rate is measured (also the longest wait for any single read).
-    pub rate_window: Duration,
-}
-
-impl Default for DownloadLimits {
-    /// One hour per file, at least 1 KiB/s over every 30 seconds.
-    fn default() -> Self {
-        DownloadLimits {
-            deadline: Duration::from_secs(3600),
-            min_rate: 1024,
-            rate_window: Duration::from_secs(30),
-        }
-    }
-}
-
-impl DownloadLimits {
-    /// The defaults, with `HBT_DOWNLOAD_DEADLINE` (seconds per file) and
-    /// `HBT_DOWNLOAD_MIN_RATE` (bytes per second) applied when set.
-    ///
-    /// # Errors
-    /// [`DataError::Invalid`] naming the variable when a value is not a positive integer.
-    pub fn from_env() -> Result<DownloadLimits> {
-        let mut limits = DownloadLimits::default();
-        let read = |name: &str| -> Result<Option<u64>> {
-            match std::env::var(name) {
-                Ok(text) if !text.trim().is_empty() => text
-                    .trim()
-                    .parse::<u64>()
-                    .ok()
-                    .filter(|&v| v > 0)
-                    .map(Some)
-                    .ok_or_else(|| {
-                        DataError::Invalid(format!(
-                            "{name}=`{text}`: expected a positive whole number"
-                        ))
-                    }),
-                _ => Ok(None),
-            }
-        };
-        if let Some(seconds) = read("HBT_DOWNLOAD_DEADLINE")? {
-            limits.deadline = Duration::from_secs(seconds);
-        }
-        if let Some(rate) = read("HBT_DOWNLOAD_MIN_RATE")? {
-            limits.min_rate = rate;
-        }
-        Ok(limits)
-    }
-}
-
 /// Downloads every file of `manifest` into `data_dir/NAME/`, verifying each sha256.
 ///
 /// URL of a file: `{base}/{file}` where base is `manifest.base_url`, or `{override}/{NAME}`
@@ -447,7 +393,7 @@ fn download_file(
         url: url.to_string(),
         message,
     };
-    let mut rate = RateCheck::new(limits, Instant::now());
+    let mut rate = RateCheck::start(*limits);
     let mut response = agent.get(url).call().map_err(|e| match e {
         ureq::Error::StatusCode(code) => download_error(format!("HTTP status {code}")),
         other => download_error(
@@ -510,58 +456,6 @@ fn download_file(
         )));
     }
     temp.persist(dest)
-}
-
-/// The deadline and minimum-rate checks of one download, applied after every read.
-struct RateCheck<'a> {
-    limits: &'a DownloadLimits,
-    started: Instant,
-    window_started: Instant,
-    window_bytes: u64,
-}
-
-impl<'a> RateCheck<'a> {
-    fn new(limits: &'a DownloadLimits, started: Instant) -> Self {
-        RateCheck {
-            limits,
-            started,
-            window_started: Instant::now(),
-            window_bytes: 0,
-        }
-    }
-
-    /// Counts `bytes` more (`total` so far); a message when a limit is broken.
-    fn after(&mut self, bytes: u64, total: u64) -> std::result::Result<(), String> {
-        self.window_bytes += bytes;
-        if let Some(message) = self.stalled(total) {
-            return Err(message);
-        }
-        if self.window_started.elapsed() >= self.limits.rate_window {
-            self.window_started = Instant::now();
-            self.window_bytes = 0;
-        }
-        Ok(())
-    }
-
-    /// Which limit is broken now, if any (also used to explain the client's own timeouts).
-    fn stalled(&self, total: u64) -> Option<String> {
-        let limits = self.limits;
-        if self.started.elapsed() >= limits.deadline {
-            return Some(format!(
-                "download abandoned after {total} bytes: over its deadline of {} s (HBT_DOWNLOAD_DEADLINE)",
-                limits.deadline.as_secs()
-            ));
-        }
-        let window = self.window_started.elapsed();
-        let rate = self.window_bytes as f64 / window.as_secs_f64();
-        (window >= limits.rate_window && rate < limits.min_rate as f64).then(|| {
-            format!(
-                "download abandoned after {total} bytes: {rate:.1} bytes/s over the last {:.0} s, below the minimum of {} bytes/s (HBT_DOWNLOAD_MIN_RATE)",
-                window.as_secs_f64(),
-                limits.min_rate
-            )
-        })
-    }
 }
 
 /// State of one dataset file on disk, from [`verify_dataset`].

@@ -124,6 +124,9 @@ pub enum HubError {
         /// What went wrong, one line.
         cause: String,
     },
+    /// A download limit variable has a bad value.
+    #[error(transparent)]
+    Limits(#[from] hbt_download::LimitsError),
 }
 
 /// Flattens a message to one line: line breaks and other control characters become spaces.

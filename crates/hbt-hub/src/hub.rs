@@ -4,7 +4,11 @@ use std::error::Error as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use hf_hub::api::sync::{ApiBuilder, ApiError, ApiRepo};
+use std::sync::mpsc::{self, RecvTimeoutError, Sender};
+use std::time::Duration;
+
+use hbt_download::{DownloadLimits, RateCheck};
+use hf_hub::api::sync::{Api, ApiBuilder, ApiError};
 use hf_hub::api::Progress;
 use hf_hub::{Cache, Repo, RepoType};
 
@@ -63,9 +67,11 @@ pub(crate) fn fetch(
             cause: describe(&err),
         })?;
     let downloader = Downloader {
-        api: api.repo(repo.clone()),
+        api,
+        repo: repo.clone(),
         repo_dir: settings.cache_dir.join(repo.folder_name()),
         label: &label,
+        limits: settings.limits,
     };
 
     let was_cached: Vec<bool> = paths.iter().map(Option::is_some).collect();
@@ -140,12 +146,17 @@ fn snapshot_folder(
 }
 
 struct Downloader<'a> {
-    api: ApiRepo,
+    api: Api,
+    repo: Repo,
     /// `{cache}/models--ORG--NAME`
     repo_dir: PathBuf,
     /// The repo id, with `@REVISION` when one was given.
     label: &'a str,
+    limits: DownloadLimits,
 }
+
+/// How often a download in progress is checked against its limits when no bytes arrive.
+const WATCH_TICK: Duration = Duration::from_millis(200);
 
 impl Downloader<'_> {
     /// Downloads `file` into the cache with hf-hub, verifies it, and returns its path in the
@@ -156,24 +167,79 @@ impl Downloader<'_> {
         progress: &mut dyn FnMut(DownloadEvent),
     ) -> Result<PathBuf, HubError> {
         self.remove_dangling_links(file);
-        let forward = Forward {
-            file,
-            sink: &mut *progress,
-            started: false,
-            read: 0,
+        let download_error = |cause: String| HubError::Download {
+            repo: self.label.to_string(),
+            file: file.to_string(),
+            url: self.api.repo(self.repo.clone()).url(file),
+            cause,
         };
         let path = self
-            .api
-            .download_with_progress(file, forward)
-            .map_err(|err| HubError::Download {
-                repo: self.label.to_string(),
-                file: file.to_string(),
-                url: self.api.url(file),
-                cause: describe(&err),
-            })?;
+            .watched_download(file, progress)
+            .map_err(download_error)?;
         self.verify(file, &path)?;
         progress(DownloadEvent::Done { file: file.into() });
         Ok(path)
+    }
+
+    /// hf-hub's download of `file`, run on a worker thread and watched here against the
+    /// limits: hf-hub's HTTP client has no timeouts, so a server that stalls or trickles would
+    /// hold it forever. A download that breaks a limit is abandoned: its thread is left to end
+    /// with the process (hf-hub's lock on the blob is an OS file lock, released then, and its
+    /// `.part` file is resumed by the next attempt).
+    fn watched_download(
+        &self,
+        file: &str,
+        progress: &mut dyn FnMut(DownloadEvent),
+    ) -> Result<PathBuf, String> {
+        let (sender, events) = mpsc::channel();
+        let repo = self.api.repo(self.repo.clone());
+        let name = file.to_string();
+        let worker = Forward {
+            sender: sender.clone(),
+        };
+        std::thread::Builder::new()
+            .name(format!("hub download {file}"))
+            .spawn(move || {
+                let result = repo.download_with_progress(&name, worker);
+                let _ = sender.send(WorkerEvent::Finished(result));
+            })
+            .map_err(|err| format!("cannot start the download thread: {err}"))?;
+
+        let mut rate = RateCheck::start(self.limits);
+        let mut started = false;
+        let mut read = 0u64;
+        loop {
+            match events.recv_timeout(WATCH_TICK) {
+                Ok(WorkerEvent::Init { total_bytes }) => {
+                    read = 0;
+                    if !started {
+                        started = true;
+                        progress(DownloadEvent::Started {
+                            file: file.to_string(),
+                            total_bytes,
+                        });
+                    }
+                }
+                Ok(WorkerEvent::Bytes(0)) => {}
+                Ok(WorkerEvent::Bytes(bytes)) => {
+                    read += bytes;
+                    progress(DownloadEvent::Bytes {
+                        file: file.to_string(),
+                        read,
+                    });
+                    rate.after(bytes, read)?;
+                }
+                Ok(WorkerEvent::Finished(result)) => return result.map_err(|err| describe(&err)),
+                Err(RecvTimeoutError::Timeout) => {
+                    if let Some(message) = rate.stalled(read) {
+                        return Err(message);
+                    }
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    return Err("the download thread stopped without a result".into())
+                }
+            }
+        }
     }
 
     /// hf-hub links a snapshot entry to its blob only when the entry does not exist, and a
@@ -245,39 +311,36 @@ impl Downloader<'_> {
     }
 }
 
-/// Forwards hf-hub's progress calls as [`DownloadEvent`]s.
+/// What the download thread reports to the thread watching it.
+enum WorkerEvent {
+    /// hf-hub starts (or restarts) a download of this many bytes.
+    Init { total_bytes: u64 },
+    /// This many more bytes arrived (the first report of a resumed download counts the bytes
+    /// already in its `.part` file).
+    Bytes(u64),
+    /// hf-hub returned.
+    Finished(Result<PathBuf, ApiError>),
+}
+
+/// Sends hf-hub's progress calls to the watching thread.
 ///
 /// hf-hub 0.4.3 calls `init` twice per download (before opening the `.part` file and before
 /// the request), then `update` with the bytes already in the `.part` file (a resumed
-/// download), then with each read: `Started` is sent once, and `read` counts from each `init`.
-struct Forward<'a> {
-    file: &'a str,
-    sink: &'a mut dyn FnMut(DownloadEvent),
-    started: bool,
-    read: u64,
+/// download), then with each read: the watcher sends `Started` once, and counts bytes from
+/// each `init`.
+struct Forward {
+    sender: Sender<WorkerEvent>,
 }
 
-impl Progress for Forward<'_> {
+impl Progress for Forward {
     fn init(&mut self, size: usize, _filename: &str) {
-        self.read = 0;
-        if !self.started {
-            self.started = true;
-            (self.sink)(DownloadEvent::Started {
-                file: self.file.to_string(),
-                total_bytes: size as u64,
-            });
-        }
+        let _ = self.sender.send(WorkerEvent::Init {
+            total_bytes: size as u64,
+        });
     }
 
     fn update(&mut self, size: usize) {
-        if size == 0 {
-            return;
-        }
-        self.read += size as u64;
-        (self.sink)(DownloadEvent::Bytes {
-            file: self.file.to_string(),
-            read: self.read,
-        });
+        let _ = self.sender.send(WorkerEvent::Bytes(size as u64));
     }
 
     fn finish(&mut self) {}

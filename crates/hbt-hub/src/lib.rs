@@ -23,6 +23,9 @@
 //! * checksum verification: hf-hub stores whatever bytes arrive; hbt checks each download
 //!   against the checksum the hub publishes (the ETag its blob is named after: sha256 for LFS
 //!   files, the git blob sha1 for regular ones) and removes it from the cache on mismatch;
+//! * time limits: hf-hub's HTTP client has no timeouts, so each download runs on a worker
+//!   thread watched against a deadline and a minimum rate ([`DownloadLimits`]) and is
+//!   abandoned with an error naming the limit when a server stalls or trickles;
 //! * one-line errors naming the repo, the file, the URL or the cache folder ([`HubError`]).
 
 #![warn(missing_docs)]
@@ -35,6 +38,7 @@ mod source;
 mod verify;
 
 pub use error::HubError;
+pub use hbt_download::DownloadLimits;
 pub use resolve::{resolve, DownloadEvent, ModelWeights, ResolvedModel, MODEL_FILES};
 pub use settings::{HubSettings, DEFAULT_ENDPOINT};
 pub use source::ModelSource;

@@ -3,6 +3,8 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use hbt_download::DownloadLimits;
+
 use crate::HubError;
 
 /// The hub asked when `HF_ENDPOINT` is not set.
@@ -20,6 +22,9 @@ pub struct HubSettings {
     pub offline: bool,
     /// The access token sent as `Authorization: Bearer` (private and gated repos).
     pub token: Option<String>,
+    /// Deadline and minimum rate of each file's download (hf-hub's client has no timeouts of
+    /// its own; the download is watched and abandoned when it breaks them).
+    pub limits: DownloadLimits,
 }
 
 impl HubSettings {
@@ -43,7 +48,8 @@ impl HubSettings {
     /// * offline: `HF_HUB_OFFLINE` (else `TRANSFORMERS_OFFLINE`) is `1`, `true`, `yes` or `on`,
     ///   in any case;
     /// * token: `HF_TOKEN`, else the token file (`HF_TOKEN_PATH`, else `$HF_HOME/token`, the
-    ///   file `huggingface-cli login` writes and hf-hub reads), trimmed; empty means none.
+    ///   file `huggingface-cli login` writes and hf-hub reads), trimmed; empty means none;
+    /// * limits: `HBT_DOWNLOAD_DEADLINE` and `HBT_DOWNLOAD_MIN_RATE`, as for datasets.
     ///
     /// The home directory is `HOME` (else `USERPROFILE`). Reads the token file when there is
     /// one; touches nothing else, so tests can pass their own variables.
@@ -82,11 +88,14 @@ impl HubSettings {
             std::fs::read_to_string(file).ok().and_then(clean_token)
         });
 
+        let limits = DownloadLimits::from_vars(&get)?;
+
         Ok(HubSettings {
             endpoint,
             cache_dir,
             offline,
             token,
+            limits,
         })
     }
 }
@@ -99,6 +108,7 @@ impl fmt::Debug for HubSettings {
             .field("cache_dir", &self.cache_dir)
             .field("offline", &self.offline)
             .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("limits", &self.limits)
             .finish()
     }
 }

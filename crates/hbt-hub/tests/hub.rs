@@ -3,7 +3,12 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use hbt_hub::{resolve, DownloadEvent, HubError, HubSettings, ModelSource, ModelWeights};
+use std::net::TcpListener;
+use std::time::{Duration, Instant};
+
+use hbt_hub::{
+    resolve, DownloadEvent, DownloadLimits, HubError, HubSettings, ModelSource, ModelWeights,
+};
 use hbt_testkit::fake_hub::{sha256, FakeHub, FakeRepo};
 
 const REPO: &str = "acme/tiny-bert";
@@ -14,6 +19,7 @@ fn settings(hub: &FakeHub, cache: &Path) -> HubSettings {
         cache_dir: cache.to_path_buf(),
         offline: false,
         token: None,
+        limits: DownloadLimits::default(),
     }
 }
 
@@ -308,6 +314,7 @@ fn connection_refused_error_is_one_line_with_the_url() {
         cache_dir: cache.path().to_path_buf(),
         offline: false,
         token: None,
+        limits: DownloadLimits::default(),
     };
 
     let message = run(REPO, &settings).0.unwrap_err().to_string();
@@ -503,4 +510,111 @@ fn commit_revision_is_found_in_the_cache_without_a_ref() {
     let asked = hub.requests();
     assert_eq!(run(&text, &offline).0.unwrap(), model);
     assert_eq!(hub.requests(), asked);
+}
+
+/// Resolves [`REPO`] against `endpoint` under `limits`: the error must come within ten
+/// seconds, be one line naming the file's URL and `expected`, and no file of the model may
+/// be left under its final name in the snapshot folder.
+fn abandoned(endpoint: &str, limits: DownloadLimits, file: &str, expected: &str) {
+    let cache = tempfile::tempdir().unwrap();
+    let settings = HubSettings {
+        endpoint: endpoint.to_string(),
+        cache_dir: cache.path().to_path_buf(),
+        offline: false,
+        token: None,
+        limits,
+    };
+    let started = Instant::now();
+    let err = run(REPO, &settings).0.unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "abandoned after {:?}",
+        started.elapsed()
+    );
+    assert!(matches!(err, HubError::Download { .. }), "{err:?}");
+    let message = err.to_string();
+    assert_one_line(&message);
+    let url = format!("{endpoint}/{REPO}/resolve/main/{file}");
+    assert!(
+        message.contains(&url) && message.contains(expected),
+        "{message}"
+    );
+    let snapshots = repo_dir(cache.path()).join("snapshots");
+    let finished: Vec<_> = walk(&snapshots)
+        .into_iter()
+        .filter(|path| path.ends_with(file))
+        .collect();
+    assert!(finished.is_empty(), "{finished:?}");
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .flat_map(|entry| {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path)
+            } else {
+                vec![path]
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn a_trickling_hub_is_abandoned_below_the_minimum_rate() {
+    // The weights arrive one byte every 50 ms (20 bytes/s) against a minimum of 1000 bytes/s
+    // over 1-second windows; hf-hub's own client would wait for them forever.
+    let mut repo = FakeRepo::tiny(REPO, "main", 1);
+    repo.file_mut("model.safetensors").trickle = Some(Duration::from_millis(50));
+    let hub = FakeHub::start(vec![repo]);
+    let limits = DownloadLimits {
+        deadline: Duration::from_secs(60),
+        min_rate: 1000,
+        rate_window: Duration::from_secs(1),
+    };
+    let expected = "below the minimum of 1000 bytes/s (HBT_DOWNLOAD_MIN_RATE)";
+    abandoned(&hub.url, limits, "model.safetensors", expected);
+}
+
+#[test]
+fn a_hub_download_over_its_deadline_is_abandoned() {
+    // Fast enough for the rate check (1 byte/s minimum), never finishing in the 1-second
+    // deadline.
+    let mut repo = FakeRepo::tiny(REPO, "main", 1);
+    repo.file_mut("model.safetensors").trickle = Some(Duration::from_millis(5));
+    let hub = FakeHub::start(vec![repo]);
+    let limits = DownloadLimits {
+        deadline: Duration::from_secs(1),
+        min_rate: 1,
+        rate_window: Duration::from_secs(30),
+    };
+    let expected = "over its deadline of 1 s (HBT_DOWNLOAD_DEADLINE)";
+    abandoned(&hub.url, limits, "model.safetensors", expected);
+}
+
+#[test]
+fn a_hub_that_never_answers_is_abandoned() {
+    // Accepts connections and reads nothing, answers nothing: the first request (config.json's
+    // metadata) gets no byte within the rate window.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let held: Vec<_> = listener.incoming().collect();
+        drop(held);
+    });
+    let limits = DownloadLimits {
+        deadline: Duration::from_secs(60),
+        min_rate: 1,
+        rate_window: Duration::from_secs(1),
+    };
+    abandoned(
+        &endpoint,
+        limits,
+        "config.json",
+        "download abandoned after 0 bytes",
+    );
 }

@@ -3,7 +3,7 @@
 use std::fs;
 use std::path::PathBuf;
 
-use hbt_hub::{resolve, HubError, HubSettings, ModelSource, ModelWeights};
+use hbt_hub::{resolve, DownloadLimits, HubError, HubSettings, ModelSource, ModelWeights};
 
 fn offline_settings() -> HubSettings {
     HubSettings {
@@ -11,6 +11,7 @@ fn offline_settings() -> HubSettings {
         cache_dir: PathBuf::from("/nonexistent-cache"),
         offline: true,
         token: None,
+        limits: DownloadLimits::default(),
     }
 }
 

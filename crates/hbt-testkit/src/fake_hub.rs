@@ -10,10 +10,11 @@
 //!
 //! Every request is counted.
 
-use std::io::Cursor;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::io::{Cursor, Read};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use sha1::{Digest, Sha1};
 use sha2::Sha256;
@@ -49,6 +50,9 @@ pub struct FakeFile {
     pub served: Option<Vec<u8>>,
     /// The ETag sent instead of the checksum (without quotes).
     pub etag: Option<String>,
+    /// Served one byte per this interval from the CDN path (an LFS file's body), as a
+    /// trickling server does; `None` serves it at once.
+    pub trickle: Option<Duration>,
 }
 
 impl FakeFile {
@@ -59,6 +63,7 @@ impl FakeFile {
             content,
             lfs,
             served: None,
+            trickle: None,
             etag: None,
         }
     }
@@ -164,6 +169,8 @@ pub struct FakeHub {
     paths: Arc<Mutex<Vec<String>>>,
     server: Arc<Server>,
     thread: Option<JoinHandle<()>>,
+    /// Set on drop: a trickling body ends at once.
+    stopping: Arc<AtomicBool>,
 }
 
 impl FakeHub {
@@ -174,14 +181,20 @@ impl FakeHub {
         let url = format!("http://127.0.0.1:{port}");
         let requests = Arc::new(AtomicUsize::new(0));
         let paths = Arc::new(Mutex::new(Vec::new()));
+        let stopping = Arc::new(AtomicBool::new(false));
         let thread = {
-            let (server, requests, paths, url) =
-                (server.clone(), requests.clone(), paths.clone(), url.clone());
+            let (server, requests, paths, url, stopping) = (
+                server.clone(),
+                requests.clone(),
+                paths.clone(),
+                url.clone(),
+                stopping.clone(),
+            );
             std::thread::spawn(move || {
                 for request in server.incoming_requests() {
                     requests.fetch_add(1, Ordering::SeqCst);
                     paths.lock().unwrap().push(request.url().to_string());
-                    answer(request, &repos, &url);
+                    answer(request, &repos, &url, &stopping);
                 }
             })
         };
@@ -191,6 +204,7 @@ impl FakeHub {
             paths,
             server,
             thread: Some(thread),
+            stopping,
         }
     }
 
@@ -207,6 +221,7 @@ impl FakeHub {
 
 impl Drop for FakeHub {
     fn drop(&mut self) {
+        self.stopping.store(true, Ordering::SeqCst);
         self.server.unblock();
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
@@ -257,7 +272,27 @@ fn ranged(request: &Request, content: &[u8]) -> Reply {
         ))
 }
 
-fn answer(request: Request, repos: &[FakeRepo], base: &str) {
+/// A body served one byte per `every`, ending early when `stopping` is set.
+struct Trickle {
+    content: Vec<u8>,
+    at: usize,
+    every: Duration,
+    stopping: Arc<AtomicBool>,
+}
+
+impl Read for Trickle {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if buf.is_empty() || self.at >= self.content.len() || self.stopping.load(Ordering::SeqCst) {
+            return Ok(0);
+        }
+        std::thread::sleep(self.every);
+        buf[0] = self.content[self.at];
+        self.at += 1;
+        Ok(1)
+    }
+}
+
+fn answer(request: Request, repos: &[FakeRepo], base: &str, stopping: &Arc<AtomicBool>) {
     let path = request.url().trim_start_matches('/').to_string();
     let reply = match path.strip_prefix("cdn/") {
         Some(sha) => match repos
@@ -265,6 +300,19 @@ fn answer(request: Request, repos: &[FakeRepo], base: &str) {
             .flat_map(|repo| &repo.files)
             .find(|file| file.lfs && file.checksum() == sha)
         {
+            Some(file) if file.trickle.is_some() => {
+                let content = file.served().to_vec();
+                let length = content.len();
+                let body = Trickle {
+                    content,
+                    at: 0,
+                    every: file.trickle.unwrap_or_default(),
+                    stopping: stopping.clone(),
+                };
+                let _ =
+                    request.respond(Response::new(200.into(), vec![], body, Some(length), None));
+                return;
+            }
             Some(file) => ranged(&request, file.served()),
             None => not_found("EntryNotFound", "Entry not found"),
         },
