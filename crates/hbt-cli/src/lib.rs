@@ -28,3 +28,43 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Bench(command) => commands::bench::run(command, &locations),
     }
 }
+
+/// `err` and its causes as one line, `outer: cause: ...`, leaving out a cause whose text the
+/// line already holds (errors such as `PATH: {source}` state their source themselves).
+pub fn error_line(err: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string().replace('\n', " ");
+        if line.contains(text.trim()) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("results/x.png: {source}")]
+    struct States {
+        source: std::io::Error,
+    }
+
+    #[test]
+    fn a_cause_already_stated_is_not_repeated_and_others_are_kept() {
+        let full = std::io::Error::from_raw_os_error(28);
+        let err = anyhow::Error::new(States { source: full }).context("report of `tiny`");
+        assert_eq!(
+            error_line(&err),
+            "report of `tiny`: results/x.png: No space left on device (os error 28)"
+        );
+        let err = anyhow::anyhow!("cannot read\nconfig.json").context("model `m`");
+        assert_eq!(error_line(&err), "model `m`: cannot read config.json");
+    }
+}

@@ -12,8 +12,7 @@ fn main() -> ExitCode {
     match hbt_cli::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            let message = format!("{err:#}").replace('\n', " ");
-            eprintln!("error: {message}");
+            eprintln!("error: {}", hbt_cli::error_line(&err));
             ExitCode::FAILURE
         }
     }
