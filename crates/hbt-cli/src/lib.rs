@@ -29,6 +29,39 @@ pub fn run(cli: Cli) -> Result<()> {
     }
 }
 
+/// Reports a command-line parsing error: help and version requests print as clap renders
+/// them; a real error becomes one `error:` line (clap's message with its details, without the
+/// usage block) and exit status 2, as clap's own.
+pub fn usage_error(err: clap::Error) -> std::process::ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        err.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = err.print();
+        return if err.use_stderr() {
+            std::process::ExitCode::from(2)
+        } else {
+            std::process::ExitCode::SUCCESS
+        };
+    }
+    eprintln!("error: {}", usage_line(&err.render().to_string()));
+    std::process::ExitCode::from(2)
+}
+
+/// clap's rendered error as one line: the text before its `Usage:` block, whitespace folded,
+/// the leading `error: ` dropped, and a pointer to `--help`.
+fn usage_line(rendered: &str) -> String {
+    let message = rendered.split("\nUsage:").next().unwrap_or(rendered);
+    let message = message.replace("For more information, try '--help'.", "");
+    let message = message.trim().trim_start_matches("error:").trim();
+    let message = message.trim_end_matches(';');
+    let folded = message.split_whitespace().collect::<Vec<_>>().join(" ");
+    format!("{folded} (see --help)")
+}
+
 /// `err` and its causes as one line, `outer: cause: ...`, leaving out a cause whose text the
 /// line already holds (errors such as `PATH: {source}` state their source themselves).
 pub fn error_line(err: &anyhow::Error) -> String {
@@ -54,6 +87,19 @@ mod tests {
     #[error("results/x.png: {source}")]
     struct States {
         source: std::io::Error,
+    }
+
+    #[test]
+    fn a_usage_error_is_one_line_naming_what_is_missing() {
+        use clap::Parser;
+        let err = cli::Cli::try_parse_from(["hbt", "eval", "--checkpoint", "bm25"]).unwrap_err();
+        let line = usage_line(&err.render().to_string());
+        assert!(!line.contains('\n'), "{line}");
+        assert!(
+            line.starts_with("the following required arguments were not provided: --task <NAME>"),
+            "{line}"
+        );
+        assert!(!line.contains("Usage"), "{line}");
     }
 
     #[test]

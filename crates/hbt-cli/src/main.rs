@@ -8,7 +8,10 @@ use clap::Parser;
 use hbt_cli::cli::Cli;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return hbt_cli::usage_error(err),
+    };
     match hbt_cli::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

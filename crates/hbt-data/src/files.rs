@@ -93,3 +93,18 @@ mod tests {
         }
     }
 }
+
+/// The lines of the regular file `path`, numbered from 1.
+///
+/// # Errors
+/// [`DataError::Io`] naming `path` when it is missing, unreadable or not a regular file.
+pub(crate) fn numbered_lines(
+    path: &Path,
+) -> Result<impl Iterator<Item = (usize, std::io::Result<String>)>> {
+    use std::io::BufRead;
+    let file = open_regular(path)?;
+    Ok(std::io::BufReader::new(file)
+        .lines()
+        .enumerate()
+        .map(|(i, line)| (i + 1, line)))
+}

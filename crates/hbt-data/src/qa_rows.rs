@@ -94,7 +94,42 @@ pub(crate) fn read_frame(path: &Path) -> Result<DataFrame> {
             ))
         }
     };
-    frame.map_err(|e| DataError::format(path, one_line(&e.to_string())))
+    frame.map_err(|e| {
+        if ext == "parquet" {
+            return DataError::format(path, one_line(&e.to_string()));
+        }
+        // polars names neither the line nor an empty file: find the culprit line.
+        jsonl_culprit(path).unwrap_or_else(|| DataError::format(path, one_line(&e.to_string())))
+    })
+}
+
+/// The first line of the JSON Lines file `path` that is not a JSON object (its number and
+/// why), or the file holding no line at all; `None` when every line is an object.
+fn jsonl_culprit(path: &Path) -> Option<DataError> {
+    let mut rows = 0usize;
+    for (number, line) in crate::files::numbered_lines(path).ok()? {
+        let record = format!("line {number}");
+        let line = match line {
+            Ok(line) => line,
+            Err(e) => return Some(DataError::record(path, &record, e.to_string())),
+        };
+        if line.trim().is_empty() {
+            continue;
+        }
+        rows += 1;
+        match serde_json::from_str::<serde_json::Value>(&line) {
+            Ok(serde_json::Value::Object(_)) => {}
+            Ok(_) => return Some(DataError::record(path, &record, "not a JSON object")),
+            Err(e) => {
+                return Some(DataError::record(
+                    path,
+                    &record,
+                    format!("invalid JSON: {e}"),
+                ))
+            }
+        }
+    }
+    (rows == 0).then(|| DataError::format(path, "no rows (the file is empty)"))
 }
 
 pub(crate) fn string_column(

@@ -7,7 +7,6 @@
 //! written by [`write_embeddings`] and read back by [`read_embeddings`].
 
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 
 use polars::prelude::*;
@@ -73,23 +72,9 @@ pub fn read_texts(path: &Path, fields: &TextFields) -> Result<Vec<TextRecord>> {
     Ok(records)
 }
 
-fn lines(path: &Path) -> Result<impl Iterator<Item = (usize, std::io::Result<String>)>> {
-    if !path.is_file() {
-        return Err(DataError::Io {
-            path: path.to_path_buf(),
-            message: "not a file".into(),
-        });
-    }
-    let file = crate::files::open_regular(path)?;
-    Ok(BufReader::new(file)
-        .lines()
-        .enumerate()
-        .map(|(i, line)| (i + 1, line)))
-}
-
 fn read_lines(path: &Path) -> Result<Vec<TextRecord>> {
     let mut out = Vec::new();
-    for (number, line) in lines(path)? {
+    for (number, line) in crate::files::numbered_lines(path)? {
         let line =
             line.map_err(|e| DataError::record(path, format!("line {number}"), e.to_string()))?;
         if !line.trim().is_empty() {
@@ -104,7 +89,7 @@ fn read_lines(path: &Path) -> Result<Vec<TextRecord>> {
 
 fn read_jsonl(path: &Path, fields: &TextFields) -> Result<Vec<TextRecord>> {
     let mut out = Vec::new();
-    for (number, line) in lines(path)? {
+    for (number, line) in crate::files::numbered_lines(path)? {
         let record = format!("line {number}");
         let line = line.map_err(|e| DataError::record(path, &record, e.to_string()))?;
         if line.trim().is_empty() {

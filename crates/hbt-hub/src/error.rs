@@ -124,6 +124,20 @@ pub enum HubError {
         /// What went wrong, one line.
         cause: String,
     },
+    /// The file of a `q4:FILE` source does not exist.
+    #[error("q4:{}: no such file", file.display())]
+    Q4Missing {
+        /// The 4-bit weights file named.
+        file: PathBuf,
+    },
+    /// A `q4:FILE` source has no `tokenizer.json` beside it.
+    #[error("q4:{}: no tokenizer.json beside it in {}", file.display(), folder.display())]
+    Q4WithoutTokenizer {
+        /// The 4-bit weights file named.
+        file: PathBuf,
+        /// Its folder, where the tokenizer must be.
+        folder: PathBuf,
+    },
     /// A download limit variable has a bad value.
     #[error(transparent)]
     Limits(#[from] hbt_download::LimitsError),

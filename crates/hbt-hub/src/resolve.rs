@@ -121,16 +121,16 @@ fn resolve_q4(file: &Path) -> Result<ResolvedModel, HubError> {
         _ => PathBuf::from("."),
     };
     let tokenizer = folder.join(TOKENIZER);
-    let mut missing = Vec::new();
     if !file.is_file() {
-        let name = file.file_name().unwrap_or(file.as_os_str());
-        missing.push(name.to_string_lossy().into_owned());
+        return Err(HubError::Q4Missing {
+            file: file.to_path_buf(),
+        });
     }
     if !tokenizer.is_file() {
-        missing.push(TOKENIZER.to_string());
-    }
-    if !missing.is_empty() {
-        return Err(HubError::MissingFiles { folder, missing });
+        return Err(HubError::Q4WithoutTokenizer {
+            file: file.to_path_buf(),
+            folder,
+        });
     }
     Ok(ResolvedModel {
         weights: ModelWeights::Q4(file.to_path_buf()),

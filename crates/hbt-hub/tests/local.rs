@@ -69,8 +69,14 @@ fn q4_file_with_its_tokenizer() {
     fs::write(&file, b"E5S1").unwrap();
     let missing = resolve_quietly(&ModelSource::Q4(file.clone())).unwrap_err();
     let message = missing.to_string();
-    assert!(message.contains("tokenizer.json"), "{message}");
-    assert!(!message.contains("e5.q4"), "{message}");
+    assert_eq!(
+        message,
+        format!(
+            "q4:{}: no tokenizer.json beside it in {}",
+            file.display(),
+            dir.path().display()
+        )
+    );
 
     fs::write(dir.path().join("tokenizer.json"), b"{}").unwrap();
     let model = resolve_quietly(&ModelSource::Q4(file.clone())).unwrap();
@@ -87,12 +93,16 @@ fn q4_file_with_its_tokenizer() {
 
 #[test]
 fn q4_file_without_a_folder_is_in_the_current_folder() {
-    let err = resolve_quietly(&ModelSource::Q4("no-such-file.q4".into())).unwrap_err();
-    match err {
-        HubError::MissingFiles { folder, missing } => {
-            assert_eq!(folder, PathBuf::from("."));
-            assert_eq!(missing[0], "no-such-file.q4");
-        }
+    // Tests run in the crate's folder: Cargo.toml is there, a tokenizer.json is not.
+    let err = resolve_quietly(&ModelSource::Q4("Cargo.toml".into())).unwrap_err();
+    match &err {
+        HubError::Q4WithoutTokenizer { folder, .. } => assert_eq!(folder, &PathBuf::from(".")),
         other => panic!("{other:?}"),
     }
+    assert_eq!(
+        err.to_string(),
+        "q4:Cargo.toml: no tokenizer.json beside it in ."
+    );
+    let err = resolve_quietly(&ModelSource::Q4("no-such-file.q4".into())).unwrap_err();
+    assert_eq!(err.to_string(), "q4:no-such-file.q4: no such file");
 }

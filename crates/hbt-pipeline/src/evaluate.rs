@@ -109,7 +109,7 @@ fn run_on<B: Backend>(
             bail!("--out: name a folder for the results of {text} (only a local model folder has a default)")
         }
     };
-    std::fs::create_dir_all(&out).with_context(|| format!("{}: cannot create", out.display()))?;
+    crate::folders::create_folder(&out)?;
     let job = EvalJob {
         tasks: &tasks,
         train_languages: &request.train_languages,

@@ -9,6 +9,7 @@ pub mod datasets;
 pub mod encode_texts;
 pub mod evaluate;
 pub mod experiment;
+pub mod folders;
 pub mod locations;
 pub mod lock;
 pub mod memory;

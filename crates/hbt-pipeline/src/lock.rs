@@ -20,8 +20,7 @@ impl ExperimentLock {
     /// Takes the lock of `experiment` under `results_dir` (created when missing), or fails at
     /// once with one line naming the process that holds it.
     pub fn acquire(results_dir: &Path, experiment: &str) -> Result<ExperimentLock> {
-        std::fs::create_dir_all(results_dir)
-            .with_context(|| format!("{}: cannot create", results_dir.display()))?;
+        crate::folders::create_folder(results_dir)?;
         let path = results_dir.join(format!(".{experiment}.lock"));
         loop {
             let mut file = OpenOptions::new()

@@ -194,8 +194,7 @@ pub fn convert(
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    std::fs::create_dir_all(&parent)
-        .with_context(|| format!("{}: cannot create", parent.display()))?;
+    crate::folders::create_folder(&parent)?;
     let staging = parent.join(format!(".{}.partial", name.to_string_lossy()));
     if staging.exists() {
         std::fs::remove_dir_all(&staging)

@@ -30,8 +30,7 @@ impl RunDir {
             std::fs::remove_dir_all(&staging)
                 .with_context(|| format!("{}: cannot remove", staging.display()))?;
         }
-        std::fs::create_dir_all(&staging)
-            .with_context(|| format!("{}: cannot create", staging.display()))?;
+        crate::folders::create_folder(&staging)?;
         Ok(RunDir {
             staging,
             target,

@@ -150,6 +150,21 @@ pub fn compare_run_sets(
     let mut notes = Vec::new();
     let qa = averaged_queries(a)?;
     let qb = averaged_queries(b)?;
+    if let Some(unknown) = options
+        .settings
+        .iter()
+        .find(|s| !qa.keys().chain(qb.keys()).any(|key| &key.1 == *s))
+    {
+        let mut known: Vec<&str> = qa.keys().chain(qb.keys()).map(|k| k.1.as_str()).collect();
+        known.sort_by(|x, y| setting_rank(x).cmp(&setting_rank(y)).then(x.cmp(y)));
+        known.dedup();
+        return Err(ReportError::NotFound {
+            what: format!(
+                "setting `{unknown}`: not a setting of {label_a} or {label_b} (settings: {})",
+                known.join(", ")
+            ),
+        });
+    }
     let mut by_test: BTreeMap<(String, String), Vec<(QueryValues, QueryValues)>> = BTreeMap::new();
     let mut unpaired_a = 0usize;
     for (key, va) in &qa {

@@ -81,7 +81,21 @@ pub fn write_atomic_with(
         .prefix(".hbt-")
         .suffix(".partial")
         .tempfile_in(dir)
-        .map_err(|e| SchemaError::io(dir, format!("cannot create a temporary file: {e}")))?;
+        .map_err(|e| {
+            if dir.is_dir() {
+                // tempfile's message ends with its random name: the kind says what matters.
+                SchemaError::io(
+                    path,
+                    format!(
+                        "cannot write in {}: {}",
+                        dir.display(),
+                        std::io::Error::from(e.kind())
+                    ),
+                )
+            } else {
+                SchemaError::io(path, format!("the folder {} does not exist", dir.display()))
+            }
+        })?;
     {
         let mut out = BufWriter::new(temp.as_file());
         write(&mut out).map_err(|e| SchemaError::io(path, e))?;

@@ -49,13 +49,31 @@ pub fn find_experiment(name_or_path: &str, experiments_dir: &Path) -> Result<Pat
     }
     let known = list_experiments(experiments_dir);
     bail!(
-        "unknown experiment `{name_or_path}`: no {} (known: {})",
+        "unknown experiment `{name_or_path}`: no {} ({})",
         path.display(),
-        if known.is_empty() {
-            "none".to_string()
-        } else {
-            known.join(", ")
-        }
+        closest_names(name_or_path, &known)
+    )
+}
+
+/// At most this many names are listed after an unknown experiment name.
+const LISTED_NAMES: usize = 8;
+
+/// `known: A, B` when there are few known names, else the closest ones by edit distance and
+/// how many there are in all.
+fn closest_names(name: &str, known: &[String]) -> String {
+    if known.is_empty() {
+        return "known: none".into();
+    }
+    if known.len() <= LISTED_NAMES {
+        return format!("known: {}", known.join(", "));
+    }
+    let mut ranked: Vec<&String> = known.iter().collect();
+    ranked.sort_by_key(|candidate| (strsim::levenshtein(name, candidate), candidate.as_str()));
+    let closest: Vec<&str> = ranked[..LISTED_NAMES].iter().map(|s| s.as_str()).collect();
+    format!(
+        "closest of {} known: {}; see experiments/",
+        known.len(),
+        closest.join(", ")
     )
 }
 
@@ -94,7 +112,7 @@ pub fn load_experiment(path: &Path) -> Result<Experiment> {
             .get("eval")
             .and_then(Value::as_table)
             .is_some_and(|eval| eval.contains_key("references"));
-        let mut config = to_config(path, run_table).with_context(|| sweep_context(&combo))?;
+        let mut config = to_config(path, run_table).with_context(|| sweep_label(&combo))?;
         if !references_given {
             config.eval.references = default_references(&config);
         }
@@ -127,12 +145,21 @@ fn default_references(config: &ExperimentConfig) -> Vec<Reference> {
     vec![Reference::Bm25, before_training]
 }
 
+/// ` (sweep KEY = VALUE, ...)` after a file name; empty without a sweep.
 fn sweep_context(combo: &[(String, Value)]) -> String {
     if combo.is_empty() {
         return String::new();
     }
+    format!(" ({})", sweep_label(combo))
+}
+
+/// `sweep KEY = VALUE, ...`; empty without a sweep.
+fn sweep_label(combo: &[(String, Value)]) -> String {
+    if combo.is_empty() {
+        return String::new();
+    }
     let parts: Vec<String> = combo.iter().map(|(k, v)| format!("{k} = {v}")).collect();
-    format!(" (sweep {})", parts.join(", "))
+    format!("sweep {}", parts.join(", "))
 }
 
 /// Reads `path` and its `extends` ancestors; returns the merged table and merged sweep.
@@ -360,6 +387,23 @@ mod tests {
         let path = dir.join(name);
         std::fs::write(&path, text).unwrap();
         path
+    }
+
+    #[test]
+    fn an_unknown_name_lists_few_names_whole_and_many_by_closeness() {
+        let few: Vec<String> = ["alpha-sweep", "study"].map(String::from).to_vec();
+        assert_eq!(closest_names("stdy", &few), "known: alpha-sweep, study");
+        let many: Vec<String> = (0..20)
+            .map(|i| format!("run-{i:02}"))
+            .chain(["me5-study".into()])
+            .collect();
+        let listed = closest_names("me5-studi", &many);
+        assert!(
+            listed.starts_with("closest of 21 known: me5-study, "),
+            "{listed}"
+        );
+        assert_eq!(listed.matches(", ").count(), LISTED_NAMES - 1, "{listed}");
+        assert_eq!(closest_names("x", &[]), "known: none");
     }
 
     #[test]
