@@ -63,6 +63,21 @@ pub fn read_regular_to_string(path: &Path) -> Result<String> {
     Ok(text)
 }
 
+/// The lines of the regular file `path`, numbered from 1.
+///
+/// # Errors
+/// [`DataError::Io`] naming `path` when it is missing, unreadable or not a regular file.
+pub(crate) fn numbered_lines(
+    path: &Path,
+) -> Result<impl Iterator<Item = (usize, std::io::Result<String>)>> {
+    use std::io::BufRead;
+    let file = open_regular(path)?;
+    Ok(std::io::BufReader::new(file)
+        .lines()
+        .enumerate()
+        .map(|(i, line)| (i + 1, line)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,17 +109,3 @@ mod tests {
     }
 }
 
-/// The lines of the regular file `path`, numbered from 1.
-///
-/// # Errors
-/// [`DataError::Io`] naming `path` when it is missing, unreadable or not a regular file.
-pub(crate) fn numbered_lines(
-    path: &Path,
-) -> Result<impl Iterator<Item = (usize, std::io::Result<String>)>> {
-    use std::io::BufRead;
-    let file = open_regular(path)?;
-    Ok(std::io::BufReader::new(file)
-        .lines()
-        .enumerate()
-        .map(|(i, line)| (i + 1, line)))
-}
