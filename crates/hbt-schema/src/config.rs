@@ -201,6 +201,16 @@ pub struct TrainConfig {
     /// Keep the word-embedding table as it is: no gradient, no update (fine-tuning a
     /// large-vocabulary pretrained encoder at a fraction of the memory and time).
     pub freeze_embeddings: bool,
+    /// Sequences per forward pass of the cached contrastive loss (GradCache): the batch's
+    /// loss and gradients in the memory of this many sequences; 0 (the default): the whole
+    /// batch at once. Left out of saved configurations when 0, so runs saved before it
+    /// existed keep their configuration text.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub mini_batch: usize,
+}
+
+fn is_zero(value: &usize) -> bool {
+    *value == 0
 }
 
 impl Default for TrainConfig {
@@ -221,6 +231,7 @@ impl Default for TrainConfig {
             length_buckets: 4,
             checkpoint_every: 250,
             freeze_embeddings: false,
+            mini_batch: 0,
         }
     }
 }

@@ -105,6 +105,7 @@ fn trainer_config(steps: u64) -> TrainerConfig {
         loss: InfoNceConfig::default(),
         seed: 7,
         freeze_embeddings: false,
+        mini_batch: None,
     }
 }
 
@@ -440,5 +441,31 @@ fn a_truncated_file_of_a_checkpoint_without_a_file_list_is_named_as_undecodable(
             file.set_len(len / 2).unwrap();
         },
         "model.mpk: cannot be decoded (truncated or damaged)",
+    );
+}
+
+#[test]
+fn the_cached_loss_trains_deterministically_with_dropout() {
+    let _guard = serial();
+    let s = setup();
+    let config = TrainerConfig {
+        mini_batch: Some(3),
+        ..trainer_config(4)
+    };
+    let first_dir = tempfile::tempdir().unwrap();
+    let second_dir = tempfile::tempdir().unwrap();
+    let first = run(&s, &config, first_dir.path(), false, &mut |_| {}).unwrap();
+    let second = run(&s, &config, second_dir.path(), false, &mut |_| {}).unwrap();
+    let initial = Encoder::<B>::init(&s.model_config, 7, &Default::default())
+        .unwrap()
+        .to_weights()
+        .unwrap();
+    let trained = first.model.to_weights().unwrap();
+    let query = "encoder.layer.0.attention.self.query.weight";
+    assert_ne!(trained[query], initial[query], "the layers train");
+    assert_eq!(
+        trained,
+        second.model.to_weights().unwrap(),
+        "same seed, same weights"
     );
 }

@@ -61,6 +61,7 @@ pub fn validate(config: &ExperimentConfig) -> Result<()> {
         1.0,
         64.0,
     )?;
+    in_range("train.mini_batch", train.mini_batch as f64, 0.0, 1e6)?;
     in_range(
         "train.checkpoint_every",
         train.checkpoint_every as f64,

@@ -40,6 +40,7 @@ pub fn trainer_config(config: &ExperimentConfig) -> TrainerConfig {
         },
         seed: config.seed,
         freeze_embeddings: t.freeze_embeddings,
+        mini_batch: (t.mini_batch > 0).then_some(t.mini_batch),
     }
 }
 

@@ -9,6 +9,7 @@
 //! step, so a resumed run continues exactly as the uninterrupted run would have (on the CPU
 //! backends, whose kernels are deterministic).
 
+pub mod cached;
 mod checkpoint;
 mod clip;
 mod dev;
@@ -62,6 +63,10 @@ pub struct TrainerConfig {
     pub seed: u64,
     /// Keep the word-embedding table as it is (no gradient, no update).
     pub freeze_embeddings: bool,
+    /// Sequences per forward pass of the cached contrastive loss (GradCache: the batch's loss
+    /// and gradients in the memory of this many sequences); `None`: the whole batch at once.
+    #[serde(default)]
+    pub mini_batch: Option<usize>,
 }
 
 impl TrainerConfig {
@@ -70,6 +75,9 @@ impl TrainerConfig {
         let bad = |key, message: String| Err(TrainError::BadSetting { key, message });
         if self.steps == 0 {
             return bad("steps", "must be at least 1".into());
+        }
+        if self.mini_batch == Some(0) {
+            return bad("mini_batch", "must be at least 1".into());
         }
         if !(self.learning_rate > 0.0 && self.learning_rate.is_finite()) {
             return bad(
@@ -254,17 +262,44 @@ pub fn train<B: AutodiffBackend>(
         );
         let mut gradients = StepGradients::new(config.accumulation);
         let mut loss_sum = 0.0;
+        let mut batch_index = 0u64;
         for _ in 0..config.accumulation {
             let batch = sampler.next_batch();
-            let loss = step::batch_loss(
-                &model,
-                &batch,
-                tokenizer,
-                config.length_buckets,
-                &config.loss,
-                device,
-            )?;
-            let value = loss.clone().into_scalar().elem::<f64>();
+            let (value, loss) = match config.mini_batch {
+                None => {
+                    let loss = step::batch_loss(
+                        &model,
+                        &batch,
+                        tokenizer,
+                        config.length_buckets,
+                        &config.loss,
+                        device,
+                    )?;
+                    (loss.clone().into_scalar().elem::<f64>(), Some(loss))
+                }
+                Some(mini_batch) => {
+                    let (questions, answers) = step::batch_ids(tokenizer, &batch)?;
+                    let cached = cached::CachedLoss {
+                        mini_batch,
+                        length_buckets: config.length_buckets,
+                        dropout_seed: splitmix64(
+                            config.seed ^ step.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ batch_index,
+                        ),
+                    };
+                    batch_index += 1;
+                    let (value, grads) = cached::cached_loss_gradients(
+                        &model,
+                        &questions,
+                        &answers,
+                        &config.loss,
+                        cached,
+                        gradients.loss_scale(),
+                        device,
+                    )?;
+                    gradients.add_gradients(&model, grads);
+                    (value, None)
+                }
+            };
             if !value.is_finite() {
                 let last = checkpoints.latest()?;
                 return Err(TrainError::NonFiniteLoss {
@@ -273,7 +308,9 @@ pub fn train<B: AutodiffBackend>(
                     last_checkpoint: last.map_or("none".into(), |p| p.display().to_string()),
                 });
             }
-            gradients.add(&model, loss);
+            if let Some(loss) = loss {
+                gradients.add(&model, loss);
+            }
             record(&mut state.composition, &batch);
             state.log.push(log_row(&batch, step, value, learning_rate));
             loss_sum += value;

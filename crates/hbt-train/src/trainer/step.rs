@@ -25,15 +25,11 @@ pub fn tokenize<'a>(
         .collect()
 }
 
-/// The InfoNCE loss of one batch (questions against their answers).
-pub fn batch_loss<B: Backend>(
-    model: &Encoder<B>,
-    batch: &Batch,
-    tokenizer: &TextTokenizer,
-    length_buckets: usize,
-    loss: &InfoNceConfig,
-    device: &B::Device,
-) -> Result<Tensor<B, 1>> {
+/// Token ids of some sequences, one vector per text.
+pub type TokenIds = Vec<Vec<u32>>;
+
+/// Token ids of a batch's questions (query role) and answers (passage role).
+pub fn batch_ids(tokenizer: &TextTokenizer, batch: &Batch) -> Result<(TokenIds, TokenIds)> {
     let questions = tokenize(
         tokenizer,
         TextRole::Query,
@@ -44,6 +40,19 @@ pub fn batch_loss<B: Backend>(
         TextRole::Passage,
         batch.pairs.iter().map(|p| p.answer.as_str()),
     )?;
+    Ok((questions, answers))
+}
+
+/// The InfoNCE loss of one batch (questions against their answers).
+pub fn batch_loss<B: Backend>(
+    model: &Encoder<B>,
+    batch: &Batch,
+    tokenizer: &TextTokenizer,
+    length_buckets: usize,
+    loss: &InfoNceConfig,
+    device: &B::Device,
+) -> Result<Tensor<B, 1>> {
+    let (questions, answers) = batch_ids(tokenizer, batch)?;
     ids_loss(model, &questions, &answers, length_buckets, loss, device)
 }
 
@@ -84,6 +93,17 @@ impl<B: AutodiffBackend> StepGradients<B> {
     pub fn add(&mut self, model: &Encoder<B>, loss: Tensor<B, 1>) {
         let loss = loss.div_scalar(self.batches as f64);
         let grads = GradientsParams::from_grads(loss.backward(), model);
+        self.accumulated.accumulate(model, grads);
+    }
+
+    /// The factor of each batch's loss: 1 / batches.
+    pub fn loss_scale(&self) -> f64 {
+        1.0 / self.batches as f64
+    }
+
+    /// Adds gradients computed elsewhere (already scaled by [`StepGradients::loss_scale`]),
+    /// e.g. by the cached loss.
+    pub fn add_gradients(&mut self, model: &Encoder<B>, grads: GradientsParams) {
         self.accumulated.accumulate(model, grads);
     }
 
