@@ -70,7 +70,11 @@ pub fn cached_loss_gradients<B: AutodiffBackend>(
         let chunks: Vec<Tensor<B::InnerBackend, 2>> = ids
             .chunks(mini_batch)
             .enumerate()
-            .map(|(chunk, ids)| embed(side, chunk, ids).map(|e| e.inner()))
+            .map(|(chunk, ids)| {
+                let embeddings = embed(side, chunk, ids).map(|e| e.inner());
+                release_dropped_graphs(model, device);
+                embeddings
+            })
             .collect::<Result<_>>()?;
         leaves.push(Tensor::<B, 2>::from_inner(Tensor::cat(chunks, 0)).require_grad());
     }
@@ -104,3 +108,17 @@ pub fn cached_loss_gradients<B: AutodiffBackend>(
     }
     Ok((loss_value, total.grads()))
 }
+
+/// Frees the saved activations of graph nodes nothing refers to any more (a chunk's, once its
+/// embeddings were copied out). burn's autodiff frees them only when a backward pass runs in
+/// the same graph (the one the model's parameters are in), so without this the first pass
+/// would keep every chunk's activations until the loss's backward: as much memory as the
+/// uncached batch. The probe is one one-token sequence through the model, and its backward.
+fn release_dropped_graphs<B: AutodiffBackend>(model: &Encoder<B>, device: &B::Device) {
+    if let Ok(probe) = embed_bucketed(model, &[[PROBE_TOKEN]], 1, device) {
+        let _ = probe.sum().backward();
+    }
+}
+
+/// The token of the probe sequence (any id the vocabulary has).
+const PROBE_TOKEN: u32 = 5;
