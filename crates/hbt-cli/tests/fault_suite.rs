@@ -195,6 +195,7 @@ fn config_cases() -> Vec<Case> {
         ("train", "accumulation", &["0", "5000"]),
         ("train", "length_buckets", &["0", "100"]),
         ("train", "checkpoint_every", &["0"]),
+        ("train", "mini_batch", &["2000000"]),
         ("model", "layers", &["0", "100"]),
         ("model", "heads", &["0", "3"]),
         ("model", "hidden_size", &["0", "15"]),
