@@ -61,6 +61,15 @@ fn ecdf_steps(sorted: &[u32]) -> Vec<(f64, f64)> {
     out
 }
 
+/// A tick label of a count: `100`, `10k` (a six-digit right-most tick does not fit the margin).
+fn compact_count(value: f64) -> String {
+    if value >= 1000.0 {
+        format!("{:.0}k", value / 1000.0)
+    } else {
+        format!("{value:.0}")
+    }
+}
+
 impl Figure for RankDistanceCdf {
     fn size(&self) -> (u32, u32) {
         column_size(&self.legend(), 760)
@@ -88,7 +97,7 @@ impl Figure for RankDistanceCdf {
             .configure_mesh()
             .max_light_lines(0)
             .bold_line_style(RGBColor(225, 225, 225))
-            .x_label_formatter(&|v| format!("{v:.0}"))
+            .x_label_formatter(&|v| compact_count(*v))
             .y_label_formatter(&|v| format!("{v:.1}"))
             .y_labels(6)
             .label_style(font(style::TICK_SIZE))
@@ -158,5 +167,11 @@ mod tests {
         assert_eq!(s.last(), Some(&(10.0, 1.0)));
         assert_eq!(s[1], (1.0, 0.5));
         assert_eq!(median(&[1, 1, 3, 10]), 2.0);
+    }
+
+    #[test]
+    fn large_ticks_are_written_in_thousands() {
+        let ticks: Vec<String> = [1.0, 100.0, 1000.0, 100_000.0].map(compact_count).to_vec();
+        assert_eq!(ticks, ["1", "100", "1k", "100k"]);
     }
 }
