@@ -54,7 +54,7 @@ impl Locations {
             experiments_dir: "experiments".into(),
             offline,
             base_url: std::env::var("HBT_DATA_URL").ok().filter(|v| !v.is_empty()),
-            download_limits: DownloadLimits::from_env()?,
+            download_limits: hub.limits,
             hub,
         })
     }

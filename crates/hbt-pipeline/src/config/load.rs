@@ -147,10 +147,12 @@ fn default_references(config: &ExperimentConfig) -> Vec<Reference> {
 
 /// ` (sweep KEY = VALUE, ...)` after a file name; empty without a sweep.
 fn sweep_context(combo: &[(String, Value)]) -> String {
-    if combo.is_empty() {
-        return String::new();
+    let label = sweep_label(combo);
+    if label.is_empty() {
+        label
+    } else {
+        format!(" ({label})")
     }
-    format!(" ({})", sweep_label(combo))
 }
 
 /// `sweep KEY = VALUE, ...`; empty without a sweep.

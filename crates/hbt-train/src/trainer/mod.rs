@@ -256,14 +256,11 @@ pub fn train<B: AutodiffBackend>(
     while state.step < config.steps {
         let step = state.step + 1;
         let learning_rate = schedule.rate(state.step);
-        B::seed(
-            device,
-            splitmix64(config.seed ^ step.wrapping_mul(0x9e37_79b9_7f4a_7c15)),
-        );
+        let step_seed = splitmix64(config.seed ^ step.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        B::seed(device, step_seed);
         let mut gradients = StepGradients::new(config.accumulation);
         let mut loss_sum = 0.0;
-        let mut batch_index = 0u64;
-        for _ in 0..config.accumulation {
+        for batch_index in 0..config.accumulation as u64 {
             let batch = sampler.next_batch();
             let (value, loss) = match config.mini_batch {
                 None => {
@@ -282,11 +279,8 @@ pub fn train<B: AutodiffBackend>(
                     let cached = cached::CachedLoss {
                         mini_batch,
                         length_buckets: config.length_buckets,
-                        dropout_seed: splitmix64(
-                            config.seed ^ step.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ batch_index,
-                        ),
+                        dropout_seed: splitmix64(step_seed ^ batch_index),
                     };
-                    batch_index += 1;
                     let (value, grads) = cached::cached_loss_gradients(
                         &model,
                         &questions,
