@@ -216,31 +216,33 @@ fn config_cases() -> Vec<Case> {
         }
     }
     // Impossible combinations.
-    cases.push(experiment(
-        "no training source",
-        &tiny_with("data", "train", "[]"),
-        "data.train",
-    ));
-    cases.push(experiment(
-        "nothing to evaluate",
-        &tiny_with("data", "eval", "[]"),
-        "data.eval",
-    ));
-    cases.push(experiment(
-        "pretrained reference without a pretrained model",
-        &tiny_with("eval", "references", "[\"pretrained\"]"),
-        "eval.references",
-    ));
-    cases.push(experiment(
-        "unknown training language",
-        &tiny_with("data", "train_languages", "[\"en\", \"klingon\"]"),
-        "klingon",
-    ));
-    cases.push(experiment(
-        "training language absent from the data",
-        &tiny_with("data", "train_languages", "[\"ja\"]"),
-        "ja",
-    ));
+    for (name, section, key, value, culprit) in [
+        ("no training source", "data", "train", "[]", "data.train"),
+        ("nothing to evaluate", "data", "eval", "[]", "data.eval"),
+        (
+            "pretrained reference without a pretrained model",
+            "eval",
+            "references",
+            "[\"pretrained\"]",
+            "eval.references",
+        ),
+        (
+            "unknown training language",
+            "data",
+            "train_languages",
+            "[\"en\", \"klingon\"]",
+            "klingon",
+        ),
+        (
+            "training language absent from the data",
+            "data",
+            "train_languages",
+            "[\"ja\"]",
+            "ja",
+        ),
+    ] {
+        cases.push(experiment(name, &tiny_with(section, key, value), culprit));
+    }
     cases.push(experiment(
         "extends itself",
         &format!("extends = \"extends-itself.toml\"\n{}", tiny_experiment("")),
