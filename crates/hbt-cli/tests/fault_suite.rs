@@ -164,6 +164,8 @@ fn config_cases() -> Vec<Case> {
         ("train", "strategy", "1"),
         ("train", "symmetric", "0"),
         ("train", "freeze_embeddings", "\"no\""),
+        ("train", "devices", "\"cpu\""),
+        ("train", "cross_device_negatives", "1"),
         ("eval", "trec", "\"no\""),
         ("eval", "references", "\"bm25\""),
     ] {
@@ -239,6 +241,27 @@ fn config_cases() -> Vec<Case> {
             "train_languages",
             "[\"ja\"]",
             "ja",
+        ),
+        (
+            "unknown device",
+            "train",
+            "devices",
+            "[\"cpu\", \"tpu:0\"]",
+            "unknown device `tpu:0`",
+        ),
+        (
+            "gpu device on a cpu backend",
+            "train",
+            "devices",
+            "[\"cuda:1\"]",
+            "`cuda:1` is not a device of the flex backend",
+        ),
+        (
+            "more devices than pairs in a batch",
+            "train",
+            "devices",
+            &format!("[{}]", vec!["\"cpu\""; 40].join(", ")),
+            "train.devices",
         ),
     ] {
         cases.push(experiment(name, &tiny_with(section, key, value), culprit));

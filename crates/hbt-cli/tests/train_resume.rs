@@ -140,3 +140,44 @@ fn the_ndarray_backend_trains_too() {
     let log = String::from_utf8(read(&scratch.path("results/nd/main/train_log.csv"))).unwrap();
     assert_eq!(log.lines().count(), 5, "{log}");
 }
+
+/// The losses of a run's `train_log.csv`.
+fn losses(path: &Path) -> Vec<f64> {
+    let log = String::from_utf8(read(path)).unwrap();
+    log.lines()
+        .skip(1)
+        .map(|line| line.split(',').nth(1).unwrap().parse().unwrap())
+        .collect()
+}
+
+#[test]
+fn two_cpu_devices_train_as_one_through_the_cli() {
+    // The cached loss with chunks of 2 seeds dropout by row, so one device and two devices
+    // (shards of 2 of each batch of 4) draw the same masks.
+    let scratch = Scratch::with_tiny_data();
+    scratch.experiment("one", &tiny_experiment("[train]\nmini_batch = 2"));
+    scratch.experiment(
+        "two",
+        &tiny_experiment("[train]\nmini_batch = 2\ndevices = [\"cpu\", \"cpu\"]"),
+    );
+    ok(&scratch.hbt(&["train", "one"]));
+    ok(&scratch.hbt(&["train", "two"]));
+    let one = losses(&scratch.path("results/one/main/train_log.csv"));
+    let two = losses(&scratch.path("results/two/main/train_log.csv"));
+    assert_eq!(one.len(), 4);
+    for (a, b) in one.iter().zip(&two) {
+        assert!((a - b).abs() <= 1e-5 * a.abs(), "{one:?} vs {two:?}");
+    }
+    let config: toml::Table =
+        String::from_utf8(read(&scratch.path("results/two/main/config.toml")))
+            .unwrap()
+            .parse()
+            .unwrap();
+    assert_eq!(
+        config["train"]["devices"],
+        toml::Value::Array(vec!["cpu".into(), "cpu".into()])
+    );
+    assert!(scratch
+        .path("results/two/checkpoints/main/final/model.safetensors")
+        .is_file());
+}

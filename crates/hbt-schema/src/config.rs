@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::device::DeviceName;
 use crate::lang::Lang;
 use crate::names::{
     BackendKind, LanguageWeighting, ModelFamily, PoolingMode, Reference, SentenceSource, Strategy,
@@ -207,6 +208,21 @@ pub struct TrainConfig {
     /// existed keep their configuration text.
     #[serde(skip_serializing_if = "is_zero")]
     pub mini_batch: usize,
+    /// Devices to train on, data-parallel (one model replica each, each batch split between
+    /// them, gradients summed every step): `["cpu", "cpu"]`, `["cuda:0", "cuda:1"]`. Empty
+    /// (the default): the backend's one default device. Left out of saved configurations
+    /// when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub devices: Vec<DeviceName>,
+    /// With several devices, score each question against the answers of the whole batch
+    /// (every device's), as one device would; false: only against its own device's share.
+    /// Left out of saved configurations when true (the default).
+    #[serde(skip_serializing_if = "is_true")]
+    pub cross_device_negatives: bool,
+}
+
+fn is_true(value: &bool) -> bool {
+    *value
 }
 
 fn is_zero(value: &usize) -> bool {
@@ -232,6 +248,8 @@ impl Default for TrainConfig {
             checkpoint_every: 250,
             freeze_embeddings: false,
             mini_batch: 0,
+            devices: Vec::new(),
+            cross_device_negatives: true,
         }
     }
 }

@@ -16,6 +16,7 @@
 pub mod composition;
 pub mod config;
 pub mod data_stats;
+pub mod device;
 pub mod file;
 pub mod lang;
 pub mod logs;
@@ -31,6 +32,7 @@ pub use data_stats::{
     DataStats, EvalTaskStats, GroupSummary, QaLanguageStats, TokenStats, TokenizerStats,
     TrainSourceStats, DATA_STATS_FILE,
 };
+pub use device::{DeviceName, UnknownDevice};
 pub use file::SchemaError;
 pub use lang::{Lang, UnknownLanguage};
 pub use logs::{DevRow, TrainLogRow, DEV_LOG_FILE, TRAIN_LOG_FILE};

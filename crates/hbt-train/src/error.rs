@@ -86,6 +86,9 @@ pub enum TrainError {
         /// The newest checkpoint kept, or "none".
         last_checkpoint: String,
     },
+    /// A data-parallel session failed (a peer left it, or it could not start).
+    #[error("data-parallel training: {0}")]
+    Collective(String),
 }
 
 impl TrainError {

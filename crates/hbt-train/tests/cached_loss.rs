@@ -155,7 +155,10 @@ fn same_masks_uncached(
             .chunks(settings.mini_batch)
             .enumerate()
             .map(|(chunk, ids)| {
-                B::seed(&device, settings.chunk_seed(index, chunk));
+                B::seed(
+                    &device,
+                    settings.chunk_seed(index, chunk * settings.mini_batch),
+                );
                 embed_bucketed(model, ids, settings.length_buckets, &device).unwrap()
             })
             .collect();

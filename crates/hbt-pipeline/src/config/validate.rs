@@ -62,6 +62,20 @@ pub fn validate(config: &ExperimentConfig) -> Result<()> {
         64.0,
     )?;
     in_range("train.mini_batch", train.mini_batch as f64, 0.0, 1e6)?;
+    if let Some(device) = train.devices.iter().find(|d| !d.fits(config.backend)) {
+        bail!(
+            "key `train.devices`: `{device}` is not a device of the {} backend",
+            config.backend
+        );
+    }
+    if train.devices.len() > train.batch_size {
+        bail!(
+            "key `train.devices`: {} devices need a batch of at least {}, got `train.batch_size` {}",
+            train.devices.len(),
+            train.devices.len(),
+            train.batch_size
+        );
+    }
     in_range(
         "train.checkpoint_every",
         train.checkpoint_every as f64,

@@ -6,14 +6,15 @@
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use burn::tensor::backend::AutodiffBackend;
+use burn::tensor::backend::{AutodiffBackend, Backend, Device};
 use hbt_model::{save_hf_dir, Encoder};
 use hbt_schema::logs::to_csv;
 use hbt_schema::{
-    BatchCompositionFile, ExperimentConfig, BATCH_COMPOSITION_FILE, DEV_LOG_FILE, TRAIN_LOG_FILE,
+    BatchCompositionFile, DeviceName, ExperimentConfig, BATCH_COMPOSITION_FILE, DEV_LOG_FILE,
+    TRAIN_LOG_FILE,
 };
 use hbt_train::{
-    train, BatchSampler, CheckpointDir, DevSet, InfoNceConfig, SamplerConfig, TrainInputs,
+    train_parallel, BatchSampler, CheckpointDir, DevSet, InfoNceConfig, SamplerConfig, TrainInputs,
     TrainerConfig, TrainingSource,
 };
 
@@ -41,7 +42,23 @@ pub fn trainer_config(config: &ExperimentConfig) -> TrainerConfig {
         seed: config.seed,
         freeze_embeddings: t.freeze_embeddings,
         mini_batch: (t.mini_batch > 0).then_some(t.mini_batch),
+        cross_device_negatives: t.cross_device_negatives,
     }
+}
+
+/// The backend's devices `names` name (`default` when none is named).
+fn devices<B: Backend>(names: &[DeviceName], default: &B::Device) -> Vec<B::Device> {
+    if names.is_empty() {
+        return vec![default.clone()];
+    }
+    names
+        .iter()
+        .map(|name| {
+            let mut id = default.to_id();
+            id.index_id = name.index();
+            B::Device::from_id(id)
+        })
+        .collect()
 }
 
 /// A sampler over the training split of every source.
@@ -121,11 +138,13 @@ pub fn run<B: AutodiffBackend>(
             dev.groups()
         ),
     );
-    let outcome = train(
+    let devices = devices::<B>(&config.train.devices, device);
+    let outcome = train_parallel(
         model,
         inputs,
         &trainer_config(config),
-        device,
+        &devices,
+        None,
         &mut |event| progress.train(&event),
     )?;
     let last_loss = outcome.log.last().map_or(f64::NAN, |row| row.loss);

@@ -11,8 +11,16 @@
 //!    those gradients); the parameter gradients of the chunks add up to the whole batch's.
 //!
 //! Dropout draws its masks from the backend's generator: each chunk reseeds it with a seed of
-//! its own in both passes, so the second pass recomputes exactly the embeddings of the first
-//! (sentence-transformers' `RandContext` does the same with saved RNG states).
+//! its own (keyed by the chunk's first row in the batch) in both passes, so the second pass
+//! recomputes exactly the embeddings of the first (sentence-transformers' `RandContext` does
+//! the same with saved RNG states).
+//!
+//! The same three steps train a data-parallel peer ([`shard_loss_gradients`]): it embeds only
+//! its shard of the batch; with cross-device negatives step 2 runs on the embeddings of the
+//! whole batch, gathered from every peer, and each peer keeps the gradient of its own rows
+//! (the gather's backward); without, each peer's loss covers its shard, weighted by the
+//! shard's share of the batch. Without `mini_batch` a peer keeps the graph of its one forward
+//! pass per side instead of recomputing it.
 
 use burn::optim::{GradientsAccumulator, GradientsParams};
 use burn::tensor::backend::AutodiffBackend;
@@ -22,6 +30,7 @@ use hbt_model::{embed_bucketed, Encoder};
 
 use crate::error::{Result, TrainError};
 use crate::loss::{info_nce, InfoNceConfig};
+use crate::parallel::{with_random_source, Peer};
 
 /// How one batch is split and seeded for the cached loss.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,11 +44,22 @@ pub struct CachedLoss {
 }
 
 impl CachedLoss {
-    /// The dropout seed of chunk `chunk` of side `side` (0: questions, 1: answers), set in
-    /// both passes over that chunk.
-    pub fn chunk_seed(&self, side: usize, chunk: usize) -> u64 {
-        splitmix64(self.dropout_seed ^ splitmix64(((side as u64) << 32) | chunk as u64))
+    /// The dropout seed of the chunk starting at row `first_row` of the batch on side `side`
+    /// (0: questions, 1: answers), set in both passes over that chunk.
+    pub fn chunk_seed(&self, side: usize, first_row: usize) -> u64 {
+        splitmix64(self.dropout_seed ^ splitmix64(((side as u64) << 32) | first_row as u64))
     }
+}
+
+/// How a data-parallel peer computes its part of a batch's loss.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShardLoss {
+    /// Chunking and dropout seeds; `mini_batch` 0 embeds the shard in one pass per side and
+    /// keeps its graph (no second pass).
+    pub cached: CachedLoss,
+    /// Score each question against the answers of the whole batch (every peer's), not only
+    /// its shard's.
+    pub cross_device_negatives: bool,
 }
 
 /// The loss of a batch (questions against their answers, row i answers row i) and the
@@ -57,52 +77,133 @@ pub fn cached_loss_gradients<B: AutodiffBackend>(
     scale: f64,
     device: &B::Device,
 ) -> Result<(f64, GradientsParams)> {
-    let mini_batch = cached.mini_batch.max(1);
-    let sides = [questions, answers];
-    let embed = |side: usize, chunk: usize, ids: &[Vec<u32>]| {
-        B::seed(device, cached.chunk_seed(side, chunk));
-        embed_bucketed(model, ids, cached.length_buckets, device).map_err(TrainError::model)
+    let settings = ShardLoss {
+        cached: CachedLoss {
+            mini_batch: cached.mini_batch.max(1),
+            ..cached
+        },
+        cross_device_negatives: true,
+    };
+    shard_loss_gradients(
+        model,
+        questions,
+        answers,
+        loss,
+        settings,
+        scale,
+        &Peer::solo(),
+        device,
+    )
+}
+
+/// Peer `peer`'s part of a batch's training step: the batch's loss (the same on every peer)
+/// and the gradients of `scale` times that loss with respect to `model`'s parameters from
+/// this peer's rows only (summing them over the peers gives the whole batch's). `questions`
+/// and `answers` are the whole batch's token ids.
+///
+/// # Errors
+/// [`TrainError`] when a sequence cannot be embedded, the shapes do not match or a peer left
+/// the session.
+#[allow(clippy::too_many_arguments)]
+pub fn shard_loss_gradients<B: AutodiffBackend>(
+    model: &Encoder<B>,
+    questions: &[Vec<u32>],
+    answers: &[Vec<u32>],
+    loss: &InfoNceConfig,
+    settings: ShardLoss,
+    scale: f64,
+    peer: &Peer,
+    device: &B::Device,
+) -> Result<(f64, GradientsParams)> {
+    let n = questions.len();
+    if answers.len() != n {
+        return Err(TrainError::Shape(format!(
+            "{n} questions but {} answers",
+            answers.len()
+        )));
+    }
+    let rows = peer.rows(n);
+    let cached = settings.cached;
+    let recompute = cached.mini_batch > 0;
+    let chunk_len = if recompute {
+        cached.mini_batch
+    } else {
+        n.max(1)
+    };
+    let sides = [&questions[rows.clone()], &answers[rows.clone()]];
+    let embed = |side: usize, first_row: usize, ids: &[Vec<u32>]| {
+        with_random_source(|| {
+            B::seed(device, cached.chunk_seed(side, first_row));
+            embed_bucketed(model, ids, cached.length_buckets, device)
+        })
+        .map_err(TrainError::model)
     };
 
-    // 1. Embeddings without graphs.
+    // 1. This peer's embeddings: without graphs (recomputed in step 3), or with them kept.
+    let mut kept: Vec<Vec<Tensor<B, 2>>> = vec![Vec::new(), Vec::new()];
     let mut leaves = Vec::with_capacity(2);
     for (side, ids) in sides.iter().enumerate() {
-        let chunks: Vec<Tensor<B::InnerBackend, 2>> = ids
-            .chunks(mini_batch)
-            .enumerate()
-            .map(|(chunk, ids)| {
-                let embeddings = embed(side, chunk, ids).map(|e| e.inner());
-                release_dropped_graphs(model, device);
-                embeddings
-            })
-            .collect::<Result<_>>()?;
-        leaves.push(Tensor::<B, 2>::from_inner(Tensor::cat(chunks, 0)).require_grad());
+        let mut chunks = Vec::new();
+        for (chunk, chunk_ids) in ids.chunks(chunk_len).enumerate() {
+            let embeddings = embed(side, rows.start + chunk * chunk_len, chunk_ids)?;
+            chunks.push(embeddings.clone().inner());
+            if recompute {
+                drop(embeddings);
+                with_random_source(|| release_dropped_graphs(model, device));
+            } else {
+                kept[side].push(embeddings);
+            }
+        }
+        leaves.push(Tensor::cat(chunks, 0));
     }
-    let [cached_questions, cached_answers]: [Tensor<B, 2>; 2] =
-        leaves.try_into().expect("two sides");
 
-    // 2. The whole batch's loss and its gradients with respect to the embeddings.
-    let value = info_nce(cached_questions.clone(), cached_answers.clone(), loss)?;
-    let loss_value = value.clone().into_scalar().elem::<f64>();
+    // 2. The loss and its gradients with respect to the embeddings.
+    let across = settings.cross_device_negatives && !peer.is_solo();
+    let (leaves, offset, weight) = if across {
+        let gathered = leaves
+            .into_iter()
+            .map(|local| peer.gather(local, n))
+            .collect::<Result<Vec<_>>>()?;
+        (gathered, rows.start, 1.0)
+    } else {
+        (leaves, 0, rows.len() as f64 / n as f64)
+    };
+    let [q_leaf, a_leaf]: [Tensor<B, 2>; 2] = leaves
+        .into_iter()
+        .map(|leaf| Tensor::<B, 2>::from_inner(leaf).require_grad())
+        .collect::<Vec<_>>()
+        .try_into()
+        .expect("two sides");
+    let value = info_nce(q_leaf.clone(), a_leaf.clone(), loss)?.mul_scalar(weight);
+    let loss_value = if across {
+        value.clone().into_scalar().elem::<f64>()
+    } else {
+        peer.sum(value.clone().inner())?.into_scalar().elem::<f64>()
+    };
     let embedding_grads = value.mul_scalar(scale).backward();
-    let side_grads = [&cached_questions, &cached_answers].map(|leaf| {
+    let side_grads = [&q_leaf, &a_leaf].map(|leaf| {
         leaf.grad(&embedding_grads)
             .expect("the loss depends on every embedding")
+            .slice(offset..offset + rows.len())
     });
 
-    // 3. Each chunk again, with its graph, back-propagating its cached gradient.
+    // 3. Each chunk's cached gradient back-propagated through its graph.
     let mut total = GradientsAccumulator::<Encoder<B>>::new();
     for (side, ids) in sides.iter().enumerate() {
-        for (chunk, chunk_ids) in ids.chunks(mini_batch).enumerate() {
-            let start = chunk * mini_batch;
+        let mut kept_chunks = std::mem::take(&mut kept[side]).into_iter();
+        for (chunk, chunk_ids) in ids.chunks(chunk_len).enumerate() {
+            let start = chunk * chunk_len;
+            let embeddings = match kept_chunks.next() {
+                Some(embeddings) => embeddings,
+                None => embed(side, rows.start + start, chunk_ids)?,
+            };
             let grad = side_grads[side]
                 .clone()
                 .slice(start..start + chunk_ids.len());
-            let embeddings = embed(side, chunk, chunk_ids)?;
             let surrogate = (embeddings * Tensor::<B, 2>::from_inner(grad)).sum();
             total.accumulate(
                 model,
-                GradientsParams::from_grads(surrogate.backward(), model),
+                GradientsParams::from_grads(with_random_source(|| surrogate.backward()), model),
             );
         }
     }

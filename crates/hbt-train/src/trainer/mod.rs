@@ -34,6 +34,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, TrainError};
 use crate::loss::InfoNceConfig;
+use crate::parallel::{run_peers, Nodes, Peer};
 use crate::sampler::{record, BatchComposition, BatchSampler};
 use crate::schedule::LinearSchedule;
 
@@ -67,6 +68,14 @@ pub struct TrainerConfig {
     /// and gradients in the memory of this many sequences); `None`: the whole batch at once.
     #[serde(default)]
     pub mini_batch: Option<usize>,
+    /// With several devices, score each question against the answers of the whole global
+    /// batch (every device's), not only its own device's share.
+    #[serde(default = "yes")]
+    pub cross_device_negatives: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl TrainerConfig {
@@ -161,6 +170,7 @@ pub struct TrainOutcome<B: burn::tensor::backend::Backend> {
 }
 
 /// Where a run's inputs come from.
+#[derive(Clone)]
 pub struct TrainInputs<'a> {
     /// The batch sampler (at step 0; restored on resume).
     pub sampler: BatchSampler,
@@ -188,15 +198,86 @@ pub fn adamw(weight_decay: f64) -> AdamW {
     }
 }
 
-/// Trains `model` and returns the selected model with the run's records.
+/// Trains `model` on `device` and returns the selected model with the run's records.
 pub fn train<B: AutodiffBackend>(
-    mut model: Encoder<B>,
+    model: Encoder<B>,
     inputs: TrainInputs<'_>,
     config: &TrainerConfig,
     device: &B::Device,
     on_event: &mut dyn FnMut(TrainEvent),
 ) -> Result<TrainOutcome<B::InnerBackend>> {
+    train_parallel(
+        model,
+        inputs,
+        config,
+        std::slice::from_ref(device),
+        None,
+        on_event,
+    )
+}
+
+/// Trains `model` data-parallel on `devices` (one replica each; with `nodes`, together with
+/// the devices of other nodes) and returns the selected model with the run's records: each
+/// global batch is split into one shard per device and the gradients are summed across
+/// devices every step (see [`crate::parallel`]). One device is plain training.
+///
+/// # Errors
+/// [`TrainError`] of any peer; a failing peer ends the whole session.
+pub fn train_parallel<B: AutodiffBackend>(
+    model: Encoder<B>,
+    inputs: TrainInputs<'_>,
+    config: &TrainerConfig,
+    devices: &[B::Device],
+    nodes: Option<&Nodes>,
+    on_event: &mut dyn FnMut(TrainEvent),
+) -> Result<TrainOutcome<B::InnerBackend>> {
     config.validate()?;
+    let peers = devices.len() * nodes.map_or(1, |n| n.count);
+    let batch_size = inputs.sampler.config().batch_size;
+    if batch_size < peers {
+        return Err(TrainError::BadSetting {
+            key: "devices",
+            message: format!("{peers} devices need a batch of at least {peers}, got {batch_size}"),
+        });
+    }
+    let replica = |device: &B::Device| crate::parallel::replica(&model, device);
+    run_peers::<B, _, _, _>(
+        devices,
+        nodes,
+        |peer, device| {
+            let outcome = train_peer(
+                replica(device),
+                inputs.clone(),
+                config,
+                peer,
+                device,
+                on_event,
+            )?;
+            outcome.ok_or_else(|| TrainError::Collective("the lead peer kept no model".into()))
+        },
+        |peer, device| {
+            train_peer(
+                replica(device),
+                inputs.clone(),
+                config,
+                peer,
+                device,
+                &mut |_| {},
+            )
+            .map(|_| ())
+        },
+    )
+}
+
+/// One peer's training loop; the lead peer returns the outcome, the others `None`.
+fn train_peer<B: AutodiffBackend>(
+    mut model: Encoder<B>,
+    inputs: TrainInputs<'_>,
+    config: &TrainerConfig,
+    peer: Peer,
+    device: &B::Device,
+    on_event: &mut dyn FnMut(TrainEvent),
+) -> Result<Option<TrainOutcome<B::InnerBackend>>> {
     let TrainInputs {
         mut sampler,
         dev,
@@ -235,13 +316,18 @@ pub fn train<B: AutodiffBackend>(
         }
         sampler.restore(&saved.sampler)?;
         (model, optimizer, state) = (m, o, saved);
-    } else {
+    } else if peer.leads() {
         checkpoints.clear()?;
     }
     if config.freeze_embeddings {
         model = model.freeze_word_embeddings();
     }
     let resumed_from = state.step;
+    let mut on_event = |event| {
+        if peer.leads() {
+            on_event(event)
+        }
+    };
     on_event(TrainEvent::Started {
         step: state.step,
         total: config.steps,
@@ -257,13 +343,17 @@ pub fn train<B: AutodiffBackend>(
         let step = state.step + 1;
         let learning_rate = schedule.rate(state.step);
         let step_seed = splitmix64(config.seed ^ step.wrapping_mul(0x9e37_79b9_7f4a_7c15));
-        B::seed(device, step_seed);
+        if peer.is_solo() {
+            // Peers of a session seed per shard (under the process-wide random-source lock).
+            B::seed(device, step_seed);
+        }
         let mut gradients = StepGradients::new(config.accumulation);
         let mut loss_sum = 0.0;
         for batch_index in 0..config.accumulation as u64 {
             let batch = sampler.next_batch();
+            let batch_seed = splitmix64(step_seed ^ batch_index);
             let (value, loss) = match config.mini_batch {
-                None => {
+                None if peer.is_solo() => {
                     let loss = step::batch_loss(
                         &model,
                         &batch,
@@ -274,20 +364,24 @@ pub fn train<B: AutodiffBackend>(
                     )?;
                     (loss.clone().into_scalar().elem::<f64>(), Some(loss))
                 }
-                Some(mini_batch) => {
+                mini_batch => {
                     let (questions, answers) = step::batch_ids(tokenizer, &batch)?;
-                    let cached = cached::CachedLoss {
-                        mini_batch,
-                        length_buckets: config.length_buckets,
-                        dropout_seed: splitmix64(step_seed ^ batch_index),
+                    let settings = cached::ShardLoss {
+                        cached: cached::CachedLoss {
+                            mini_batch: mini_batch.unwrap_or(0),
+                            length_buckets: config.length_buckets,
+                            dropout_seed: batch_seed,
+                        },
+                        cross_device_negatives: config.cross_device_negatives,
                     };
-                    let (value, grads) = cached::cached_loss_gradients(
+                    let (value, grads) = cached::shard_loss_gradients(
                         &model,
                         &questions,
                         &answers,
                         &config.loss,
-                        cached,
+                        settings,
                         gradients.loss_scale(),
+                        &peer,
                         device,
                     )?;
                     gradients.add_gradients(&model, grads);
@@ -309,6 +403,7 @@ pub fn train<B: AutodiffBackend>(
             state.log.push(log_row(&batch, step, value, learning_rate));
             loss_sum += value;
         }
+        gradients.sum_across(&model, &peer)?;
         model = gradients.apply(model, &mut optimizer, learning_rate, config.max_grad_norm);
         state.step = step;
         on_event(TrainEvent::Step {
@@ -317,7 +412,8 @@ pub fn train<B: AutodiffBackend>(
             loss: loss_sum / config.accumulation as f64,
             learning_rate,
         });
-        if step.is_multiple_of(config.checkpoint_every) || step == config.steps {
+        let checkpoint_due = step.is_multiple_of(config.checkpoint_every) || step == config.steps;
+        if checkpoint_due && peer.leads() {
             let metrics = dev.evaluate(&model.valid(), &config.loss, dev_batch, device)?;
             let row = DevRow {
                 step,
@@ -342,6 +438,9 @@ pub fn train<B: AutodiffBackend>(
             on_event(TrainEvent::Checkpoint(row));
         }
     }
+    if !peer.leads() {
+        return Ok(None);
+    }
     let best = state
         .best
         .ok_or_else(|| TrainError::checkpoint(checkpoints.path(), "no checkpoint was selected"))?;
@@ -349,12 +448,12 @@ pub fn train<B: AutodiffBackend>(
     for row in &mut state.dev {
         row.selected = row.step == best.step;
     }
-    Ok(TrainOutcome {
+    Ok(Some(TrainOutcome {
         model,
         log: state.log,
         dev: state.dev,
         composition: state.composition,
         best,
         resumed_from,
-    })
+    }))
 }

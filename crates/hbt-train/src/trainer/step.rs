@@ -11,6 +11,7 @@ use hbt_schema::TextRole;
 
 use crate::error::{Result, TrainError};
 use crate::loss::{info_nce, InfoNceConfig};
+use crate::parallel::Peer;
 use crate::sampler::Batch;
 use crate::trainer::clip_global_norm;
 
@@ -105,6 +106,18 @@ impl<B: AutodiffBackend> StepGradients<B> {
     /// e.g. by the cached loss.
     pub fn add_gradients(&mut self, model: &Encoder<B>, grads: GradientsParams) {
         self.accumulated.accumulate(model, grads);
+    }
+
+    /// Sums the gradients over the peers of a data-parallel session (nothing for a lone peer).
+    ///
+    /// # Errors
+    /// [`TrainError::Collective`] when a peer left the session.
+    pub fn sum_across(&mut self, model: &Encoder<B>, peer: &Peer) -> Result<()> {
+        if !peer.is_solo() {
+            let summed = peer.sum_gradients(model, self.accumulated.grads())?;
+            self.accumulated.accumulate(model, summed);
+        }
+        Ok(())
     }
 
     /// Clips the summed gradients to `max_grad_norm` (when given) and applies the update.

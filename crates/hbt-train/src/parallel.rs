@@ -1,0 +1,353 @@
+//! Data-parallel training on burn-collective: one replica of the model per device, each global
+//! batch split into contiguous shards (one per peer), the parameter gradients summed across
+//! peers by burn-collective's all-reduce every step, so every replica applies the same update.
+//!
+//! A session runs one thread per local device (burn-collective's local level); several
+//! processes or machines join through its global orchestrator (see [`Nodes`]). Only the lead
+//! peer (peer 0) measures the dev split, writes checkpoints and reports progress; the others
+//! only train.
+//!
+//! burn-collective keeps one session per backend per process, so sessions do not overlap:
+//! [`run_peers`] holds a process-wide lock while its peers run.
+
+use std::ops::Range;
+use std::sync::Mutex;
+
+use burn::module::{AutodiffModule, ModuleMapper, ModuleVisitor, Param, ParamId};
+use burn::optim::GradientsParams;
+use burn::tensor::backend::{AutodiffBackend, Backend};
+use burn::tensor::{Tensor, TensorPrimitive};
+use burn_collective::{CollectiveConfig, PeerId, ReduceOperation};
+
+use crate::error::{Result, TrainError};
+
+/// One process or machine of a multi-node session, joined through burn-collective's global
+/// orchestrator (node 0 starts it at `coordinator`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Nodes {
+    /// This node's rank, from 0.
+    pub rank: usize,
+    /// Nodes in the session.
+    pub count: usize,
+    /// `HOST:PORT` of the global orchestrator.
+    pub coordinator: String,
+    /// `HOST:PORT` where this node serves its tensors to the others.
+    pub node_address: String,
+}
+
+/// One peer of a data-parallel session: which rows of each global batch it owns and how it
+/// exchanges tensors with the other peers. A lone peer ([`Peer::solo`]) exchanges nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Peer {
+    /// This peer's index among all peers of all nodes.
+    pub index: usize,
+    /// Peers in the session.
+    pub count: usize,
+}
+
+impl Peer {
+    /// The only peer of a one-device run.
+    pub fn solo() -> Peer {
+        Peer { index: 0, count: 1 }
+    }
+
+    /// Whether this is the only peer.
+    pub fn is_solo(&self) -> bool {
+        self.count == 1
+    }
+
+    /// Whether this peer measures the dev split, writes checkpoints and reports progress.
+    pub fn leads(&self) -> bool {
+        self.index == 0
+    }
+
+    /// The contiguous rows of a batch of `n` this peer owns (shards differ by at most one).
+    pub fn rows(&self, n: usize) -> Range<usize> {
+        self.index * n / self.count..(self.index + 1) * n / self.count
+    }
+
+    /// The element-wise sum of `tensor` over all peers.
+    ///
+    /// # Errors
+    /// [`TrainError::Collective`] when a peer left the session.
+    pub fn sum<B: Backend, const D: usize>(&self, tensor: Tensor<B, D>) -> Result<Tensor<B, D>> {
+        if self.is_solo() {
+            return Ok(tensor);
+        }
+        let summed = burn_collective::all_reduce::<B>(
+            self.id(),
+            tensor.into_primitive().tensor(),
+            ReduceOperation::Sum,
+        )
+        .map_err(collective_error)?;
+        Ok(Tensor::from_primitive(TensorPrimitive::Float(summed)))
+    }
+
+    /// The rows of every peer stacked in peer order (`[n, d]`): each peer places its own
+    /// rows (`local`, `[rows(n).len(), d]`) and the sum over peers fills the rest.
+    ///
+    /// # Errors
+    /// [`TrainError::Collective`] when a peer left the session.
+    pub fn gather<B: Backend>(&self, local: Tensor<B, 2>, n: usize) -> Result<Tensor<B, 2>> {
+        if self.is_solo() {
+            return Ok(local);
+        }
+        let [_, width] = local.dims();
+        let placed = Tensor::<B, 2>::zeros([n, width], &local.device())
+            .slice_assign([self.rows(n), 0..width], local);
+        self.sum(placed)
+    }
+
+    /// `grads` of `module`'s parameters summed over all peers. Parameters are visited in the
+    /// module's own order, which every replica shares (parameter ids are random per process).
+    ///
+    /// # Errors
+    /// [`TrainError::Collective`] when a peer left the session.
+    pub fn sum_gradients<B: AutodiffBackend, M: AutodiffModule<B>>(
+        &self,
+        module: &M,
+        mut grads: GradientsParams,
+    ) -> Result<GradientsParams> {
+        if self.is_solo() {
+            return Ok(grads);
+        }
+        let mut ids = ParamOrder(Vec::new());
+        module.visit(&mut ids);
+        let mut summed = GradientsParams::new();
+        for (id, rank) in ids.0 {
+            macro_rules! sum_rank {
+                ($d:literal) => {
+                    if let Some(grad) = grads.remove::<B::InnerBackend, $d>(id) {
+                        summed.register::<B::InnerBackend, $d>(id, self.sum(grad)?);
+                    }
+                };
+            }
+            match rank {
+                1 => sum_rank!(1),
+                2 => sum_rank!(2),
+                3 => sum_rank!(3),
+                4 => sum_rank!(4),
+                _ => return Err(TrainError::Collective(format!("parameter of rank {rank}"))),
+            }
+        }
+        Ok(summed)
+    }
+
+    fn id(&self) -> PeerId {
+        PeerId(self.index as u32)
+    }
+}
+
+/// A replica of `module` on `device` for one peer: the same parameter ids and values, but
+/// parameter tensors of its own in the autodiff graph. Clones share their parameters' graph
+/// nodes, and burn joins graphs that share nodes, so replicas made by cloning would free or
+/// traverse each other's graphs when they run at the same time.
+pub fn replica<B: AutodiffBackend, M: AutodiffModule<B>>(module: &M, device: &B::Device) -> M {
+    module.clone().fork(device).map(&mut OwnLeaves)
+}
+
+/// Replaces each float parameter by a new leaf with the same value and id.
+struct OwnLeaves;
+
+impl<B: AutodiffBackend> ModuleMapper<B> for OwnLeaves {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<B, D>>) -> Param<Tensor<B, D>> {
+        let (id, tensor, mapper) = param.consume();
+        let require_grad = tensor.is_require_grad();
+        let mut leaf = Tensor::<B, D>::from_inner(tensor.inner());
+        if require_grad {
+            leaf = leaf.require_grad();
+        }
+        Param::from_mapped_value(id, leaf, mapper)
+    }
+}
+
+/// The ids and ranks of a module's float parameters, in visiting order.
+struct ParamOrder(Vec<(ParamId, usize)>);
+
+impl<B: Backend> ModuleVisitor<B> for ParamOrder {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
+        self.0.push((param.id, D));
+    }
+}
+
+fn collective_error(error: burn_collective::CollectiveError) -> TrainError {
+    TrainError::Collective(format!("{error:?}"))
+}
+
+/// burn-collective keeps one session per backend per process.
+static SESSION: Mutex<()> = Mutex::new(());
+
+/// burn's backends draw random numbers (dropout masks) from one process-wide source, and
+/// autodiff may recompute forward operations during a backward pass: peers of one process
+/// seed, embed and back-propagate under this lock, so each peer's masks depend only on its
+/// seeds (found by the dropout test of `tests/data_parallel.rs`, which failed about one run in
+/// three with only the forward passes locked). The peers of a process take turns for those
+/// passes; on a CPU they share the same cores anyway.
+static RANDOM_SOURCE: Mutex<()> = Mutex::new(());
+
+/// Runs `f` under the lock of the process-wide random source (see the module documentation).
+pub fn with_random_source<T>(f: impl FnOnce() -> T) -> T {
+    let _guard = RANDOM_SOURCE.lock().unwrap_or_else(|e| e.into_inner());
+    f()
+}
+
+/// Runs one peer per device of `devices` (on this node; `nodes` joins other nodes), each
+/// calling `peer_fn(peer, device)` on a thread of its own, peer 0 on the calling thread (so
+/// it may report progress through non-`Send` callbacks). Returns peer 0's result. A peer that
+/// fails ends the session, so the others return instead of waiting for it; the first error
+/// that is not a consequence of another peer's is returned.
+///
+/// # Errors
+/// The failing peer's error, or [`TrainError::Collective`] when the session cannot start.
+pub fn run_peers<B, T, L, F>(
+    devices: &[B::Device],
+    nodes: Option<&Nodes>,
+    lead: L,
+    peer_fn: F,
+) -> Result<T>
+where
+    B: AutodiffBackend,
+    L: FnOnce(Peer, &B::Device) -> Result<T>,
+    F: Fn(Peer, &B::Device) -> Result<()> + Sync,
+{
+    if devices.is_empty() {
+        return Err(TrainError::BadSetting {
+            key: "devices",
+            message: "no device given".into(),
+        });
+    }
+    let (node_rank, node_count) = nodes.map_or((0, 1), |n| (n.rank, n.count));
+    let count = devices.len() * node_count;
+    let first = node_rank * devices.len();
+    if count == 1 {
+        return lead(Peer::solo(), &devices[0]);
+    }
+    let _session = SESSION.lock().unwrap_or_else(|e| e.into_inner());
+    burn_collective::reset_collective::<B::InnerBackend>();
+    let config = collective_config(devices.len(), nodes)?;
+    let enter = |index: usize, device: &B::Device| -> Result<Peer> {
+        let peer = Peer { index, count };
+        burn_collective::register::<B::InnerBackend>(peer.id(), device.clone(), config.clone())
+            .map_err(collective_error)?;
+        Ok(peer)
+    };
+    // A failing peer resets the session: the others' pending exchanges then fail at once.
+    let leave = |peer: Option<Peer>, outcome: &Result<()>| match (peer, outcome) {
+        (Some(peer), Ok(())) => burn_collective::finish_collective::<B::InnerBackend>(peer.id())
+            .map_err(collective_error),
+        _ => {
+            burn_collective::reset_collective::<B::InnerBackend>();
+            Ok(())
+        }
+    };
+    let (lead_result, others) = std::thread::scope(|scope| {
+        let handles: Vec<_> = devices
+            .iter()
+            .enumerate()
+            .skip(1)
+            .map(|(local, device)| {
+                let (enter, leave, peer_fn) = (&enter, &leave, &peer_fn);
+                scope.spawn(move || {
+                    let peer = enter(first + local, device);
+                    let outcome = peer.clone().and_then(|peer| peer_fn(peer, device));
+                    leave(peer.ok(), &outcome).and(outcome)
+                })
+            })
+            .collect();
+        let lead_result = enter(first, &devices[0]).and_then(|peer| {
+            let result = if peer.leads() {
+                lead(peer, &devices[0])
+            } else {
+                // A node other than the first: its first device is an ordinary peer.
+                peer_fn(peer, &devices[0]).and_then(|()| {
+                    Err(TrainError::Collective(
+                        "only node 0 returns the trained model".into(),
+                    ))
+                })
+            };
+            let outcome = result.as_ref().map(|_| ()).map_err(Clone::clone);
+            leave(Some(peer), &outcome).and(result)
+        });
+        let others: Vec<Result<()>> = handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(TrainError::Collective("a peer panicked".into())))
+            })
+            .collect();
+        (lead_result, others)
+    });
+    let mut errors: Vec<TrainError> = others.into_iter().filter_map(|r| r.err()).collect();
+    match lead_result {
+        Ok(value) if errors.is_empty() => Ok(value),
+        Ok(_) => Err(first_cause(errors)),
+        Err(error) => {
+            errors.insert(0, error);
+            Err(first_cause(errors))
+        }
+    }
+}
+
+/// The first error that is not a peer's reaction to another peer leaving the session.
+fn first_cause(errors: Vec<TrainError>) -> TrainError {
+    let is_echo = |e: &TrainError| matches!(e, TrainError::Collective(_));
+    match errors.iter().position(|e| !is_echo(e)) {
+        Some(i) => errors[i].clone(),
+        None => errors
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| TrainError::Collective("the session failed".into())),
+    }
+}
+
+fn collective_config(local_devices: usize, nodes: Option<&Nodes>) -> Result<CollectiveConfig> {
+    let config = CollectiveConfig::default().with_num_devices(local_devices);
+    let Some(nodes) = nodes else {
+        return Ok(config);
+    };
+    let address = |key: &'static str, value: &str| {
+        format!("ws://{value}")
+            .parse()
+            .map_err(|_| TrainError::BadSetting {
+                key,
+                message: format!("`{value}` is not HOST:PORT"),
+            })
+    };
+    let port = nodes
+        .node_address
+        .rsplit_once(':')
+        .and_then(|(_, p)| p.parse::<u16>().ok())
+        .ok_or_else(|| TrainError::BadSetting {
+            key: "node_address",
+            message: format!("`{}` is not HOST:PORT", nodes.node_address),
+        })?;
+    Ok(config
+        .with_num_nodes(nodes.count as u32)
+        .with_global_address(address("coordinator", &nodes.coordinator)?)
+        .with_node_address(address("node_address", &nodes.node_address)?)
+        .with_data_service_port(port))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_cover_the_batch_in_order_and_differ_by_at_most_one() {
+        for n in [2usize, 7, 32, 33] {
+            for count in 1..=4usize.min(n) {
+                let rows: Vec<_> = (0..count)
+                    .map(|index| Peer { index, count }.rows(n))
+                    .collect();
+                assert_eq!(rows[0].start, 0);
+                assert_eq!(rows[count - 1].end, n);
+                for pair in rows.windows(2) {
+                    assert_eq!(pair[0].end, pair[1].start);
+                }
+                let lengths: Vec<_> = rows.iter().map(|r| r.len()).collect();
+                let (min, max) = (lengths.iter().min().unwrap(), lengths.iter().max().unwrap());
+                assert!(max - min <= 1, "{n} over {count}: {lengths:?}");
+            }
+        }
+    }
+}
