@@ -321,7 +321,8 @@ fn expand_sweep(path: &Path, sweep: &Table) -> Result<Vec<Vec<(String, Value)>>>
     Ok(combos)
 }
 
-/// `main` without a sweep; else `leaf-value` per swept key joined by `_` (e.g. `strategy-mono`).
+/// `main` without a sweep; else `leaf-value` per swept key joined by `_` (e.g. `strategy-mono`,
+/// `devices-cpu-cpu`).
 fn run_name(combo: &[(String, Value)]) -> String {
     if combo.is_empty() {
         return "main".to_string();
@@ -330,9 +331,14 @@ fn run_name(combo: &[(String, Value)]) -> String {
         .iter()
         .map(|(key, value)| {
             let leaf = key.rsplit('.').next().unwrap_or(key);
-            let value = match value {
+            let text = |value: &Value| match value {
                 Value::String(s) => s.clone(),
                 other => other.to_string(),
+            };
+            // A list (e.g. `train.devices`) reads as its items joined by `-`: `cpu-cpu`.
+            let value = match value {
+                Value::Array(items) => items.iter().map(text).collect::<Vec<_>>().join("-"),
+                other => text(other),
             };
             let clean: String = value
                 .chars()
@@ -434,6 +440,20 @@ mod tests {
         assert_eq!(config.seed, 7);
         assert_eq!(config.train.batch_size, 16);
         assert_eq!(config.train.steps, 99);
+    }
+
+    #[test]
+    fn a_swept_list_names_its_runs_by_its_items() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            dir.path(),
+            "d.toml",
+            "[sweep]\n\"train.devices\" = [[\"cpu\"], [\"cpu\", \"cpu\"]]\n",
+        );
+        let exp = load_experiment(&path).unwrap();
+        let names: Vec<&str> = exp.runs.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["devices-cpu", "devices-cpu-cpu"]);
+        assert_eq!(exp.runs[1].config.train.devices.len(), 2);
     }
 
     #[test]

@@ -180,7 +180,7 @@ pub fn shard_loss_gradients<B: AutodiffBackend>(
     } else {
         peer.sum(value.clone().inner())?.into_scalar().elem::<f64>()
     };
-    let embedding_grads = value.mul_scalar(scale).backward();
+    let embedding_grads = with_random_source(|| value.mul_scalar(scale).backward());
     let side_grads = [&q_leaf, &a_leaf].map(|leaf| {
         leaf.grad(&embedding_grads)
             .expect("the loss depends on every embedding")
