@@ -39,7 +39,7 @@ pub fn run(args: &ExperimentArgs, locations: &Locations, stages: Stages) -> Resu
         println!("{}", dir.display());
     }
     if let Some(summary) = &outcome.report {
-        super::report::print_summary(summary, started);
+        super::report::print_summary(summary, "the whole experiment", started);
     }
     Ok(())
 }

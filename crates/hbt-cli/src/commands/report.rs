@@ -13,13 +13,14 @@ use hbt_schema::file::write_atomic;
 
 use crate::cli::{CompareArgs, ReportArgs};
 
-/// Prints what a report wrote: notes and counts on stderr, the report's path on stdout.
-pub fn print_summary(summary: &ReportSummary, started: Instant) {
+/// Prints what a report wrote (notes and counts on stderr, the report's path on stdout) and
+/// how long `timed` took since `started`.
+pub fn print_summary(summary: &ReportSummary, timed: &str, started: Instant) {
     for note in &summary.notes {
         eprintln!("[report] note: {note}");
     }
     eprintln!(
-        "[report] {} runs, {} tables, {} figures in {:.1}s",
+        "[report] {} runs, {} tables, {} figures; {timed} took {:.1}s",
         summary.runs.len(),
         summary.tables.len(),
         summary.figures.len(),
@@ -33,7 +34,7 @@ pub fn run(args: &ReportArgs, locations: &Locations) -> Result<()> {
     for name in &args.experiments {
         let started = Instant::now();
         let summary = write_report(name, locations, !args.no_figures)?;
-        print_summary(&summary, started);
+        print_summary(&summary, "the report", started);
     }
     Ok(())
 }
