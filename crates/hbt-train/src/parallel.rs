@@ -61,9 +61,19 @@ impl Peer {
         self.index == 0
     }
 
-    /// The contiguous rows of a batch of `n` this peer owns (shards differ by at most one).
-    pub fn rows(&self, n: usize) -> Range<usize> {
-        self.index * n / self.count..(self.index + 1) * n / self.count
+    /// The contiguous rows of a batch of `n` this peer owns: whole chunks of `chunk` rows
+    /// when there are at least as many chunks as peers (so a chunked pass, and the dropout
+    /// seeds of its chunks, are those of one device on the whole batch), else `n` split evenly
+    /// (shards differ by at most one row; `chunk` 1 always splits evenly).
+    pub fn rows(&self, n: usize, chunk: usize) -> Range<usize> {
+        let chunks = n.div_ceil(chunk.max(1));
+        if chunk > 1 && chunks >= self.count {
+            let first = self.index * chunks / self.count;
+            let end = (self.index + 1) * chunks / self.count;
+            first * chunk..(end * chunk).min(n)
+        } else {
+            self.index * n / self.count..(self.index + 1) * n / self.count
+        }
     }
 
     /// The element-wise sum of `tensor` over all peers.
@@ -84,17 +94,22 @@ impl Peer {
     }
 
     /// The rows of every peer stacked in peer order (`[n, d]`): each peer places its own
-    /// rows (`local`, `[rows(n).len(), d]`) and the sum over peers fills the rest.
+    /// rows (`local`, rows `rows` of the batch) and the sum over peers fills the rest.
     ///
     /// # Errors
     /// [`TrainError::Collective`] when a peer left the session.
-    pub fn gather<B: Backend>(&self, local: Tensor<B, 2>, n: usize) -> Result<Tensor<B, 2>> {
+    pub fn gather<B: Backend>(
+        &self,
+        local: Tensor<B, 2>,
+        rows: Range<usize>,
+        n: usize,
+    ) -> Result<Tensor<B, 2>> {
         if self.is_solo() {
             return Ok(local);
         }
         let [_, width] = local.dims();
         let placed = Tensor::<B, 2>::zeros([n, width], &local.device())
-            .slice_assign([self.rows(n), 0..width], local);
+            .slice_assign([rows, 0..width], local);
         self.sum(placed)
     }
 
@@ -333,11 +348,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn shards_follow_whole_chunks_when_every_peer_gets_one() {
+        let rows = |count, n, chunk| -> Vec<_> {
+            (0..count)
+                .map(|index| Peer { index, count }.rows(n, chunk))
+                .collect()
+        };
+        assert_eq!(rows(2, 18, 16), [0..16, 16..18]);
+        assert_eq!(rows(2, 32, 16), [0..16, 16..32]);
+        assert_eq!(rows(3, 40, 8), [0..8, 8..24, 24..40]);
+        // Fewer chunks than peers: an even split.
+        assert_eq!(rows(3, 18, 16), [0..6, 6..12, 12..18]);
+    }
+
+    #[test]
     fn shards_cover_the_batch_in_order_and_differ_by_at_most_one() {
         for n in [2usize, 7, 32, 33] {
             for count in 1..=4usize.min(n) {
                 let rows: Vec<_> = (0..count)
-                    .map(|index| Peer { index, count }.rows(n))
+                    .map(|index| Peer { index, count }.rows(n, 1))
                     .collect();
                 assert_eq!(rows[0].start, 0);
                 assert_eq!(rows[count - 1].end, n);

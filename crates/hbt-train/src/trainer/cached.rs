@@ -122,9 +122,9 @@ pub fn shard_loss_gradients<B: AutodiffBackend>(
             answers.len()
         )));
     }
-    let rows = peer.rows(n);
     let cached = settings.cached;
     let recompute = cached.mini_batch > 0;
+    let rows = peer.rows(n, cached.mini_batch.max(1));
     let chunk_len = if recompute {
         cached.mini_batch
     } else {
@@ -162,7 +162,7 @@ pub fn shard_loss_gradients<B: AutodiffBackend>(
     let (leaves, offset, weight) = if across {
         let gathered = leaves
             .into_iter()
-            .map(|local| peer.gather(local, n))
+            .map(|local| peer.gather(local, rows.clone(), n))
             .collect::<Result<Vec<_>>>()?;
         (gathered, rows.start, 1.0)
     } else {
