@@ -118,6 +118,21 @@ pub struct ExperimentArgs {
     /// as `bm25`, `pretrained`); the report still covers every finished run.
     #[arg(long, value_delimiter = ',', value_name = "RUN,RUN")]
     pub runs: Vec<String>,
+    /// Machines (processes) training each run together, data-parallel; start the same command
+    /// on each with its own `--node-rank`. Node 0 serves the coordinator, keeps the results,
+    /// evaluates and reports.
+    #[arg(long, value_name = "N", requires_all = ["node_rank", "coordinator"])]
+    pub nodes: Option<usize>,
+    /// This machine's rank among `--nodes`, from 0.
+    #[arg(long, value_name = "R", requires = "nodes")]
+    pub node_rank: Option<usize>,
+    /// HOST:PORT of node 0's coordinator (burn-collective's global orchestrator).
+    #[arg(long, value_name = "HOST:PORT", requires = "nodes")]
+    pub coordinator: Option<String>,
+    /// HOST:PORT where this node serves its tensors to the others [default: the
+    /// coordinator's host, port + 1 + rank].
+    #[arg(long, value_name = "HOST:PORT", requires = "nodes")]
+    pub node_address: Option<String>,
 }
 
 /// Arguments of `hbt report`.

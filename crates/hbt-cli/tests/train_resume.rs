@@ -181,3 +181,77 @@ fn two_cpu_devices_train_as_one_through_the_cli() {
         .path("results/two/checkpoints/main/final/model.safetensors")
         .is_file());
 }
+
+/// A port with nothing listening on it or on the next two (asked of the OS, then released).
+fn free_ports() -> u16 {
+    loop {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        if port < 60000
+            && (1..=2).all(|i| std::net::TcpListener::bind(("127.0.0.1", port + i)).is_ok())
+        {
+            return port;
+        }
+    }
+}
+
+#[test]
+fn two_processes_joined_over_loopback_train_as_one_device() {
+    let text = tiny_experiment("[train]\nmini_batch = 2");
+    let one = Scratch::with_tiny_data();
+    one.experiment("tiny", &text);
+    ok(&one.hbt(&["train", "tiny"]));
+    let nodes: Vec<Scratch> = (0..2).map(|_| Scratch::with_tiny_data()).collect();
+    let coordinator = format!("127.0.0.1:{}", free_ports());
+    let mut children: Vec<_> = nodes
+        .iter()
+        .enumerate()
+        .map(|(rank, scratch)| {
+            scratch.experiment("tiny", &text);
+            let rank = rank.to_string();
+            let child = scratch
+                .command(&[
+                    "train",
+                    "tiny",
+                    "--nodes",
+                    "2",
+                    "--node-rank",
+                    &rank,
+                    "--coordinator",
+                    &coordinator,
+                ])
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            // The coordinator (node 0) first.
+            std::thread::sleep(Duration::from_millis(500));
+            child
+        })
+        .collect();
+    let started = Instant::now();
+    while children.iter_mut().any(|c| c.try_wait().unwrap().is_none()) {
+        if started.elapsed() > Duration::from_secs(300) {
+            for child in &mut children {
+                let _ = child.kill();
+            }
+            panic!("the two nodes did not finish within 5 minutes");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        ok(&out);
+    }
+    let alone = losses(&one.path("results/tiny/main/train_log.csv"));
+    let joined = losses(&nodes[0].path("results/tiny/main/train_log.csv"));
+    assert_eq!(alone.len(), joined.len());
+    for (a, b) in alone.iter().zip(&joined) {
+        assert!((a - b).abs() <= 1e-5 * a.abs(), "{alone:?} vs {joined:?}");
+    }
+    // Node 1 trained its share and kept nothing.
+    assert!(!nodes[1].path("results/tiny/main").exists());
+}

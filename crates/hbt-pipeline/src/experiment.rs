@@ -23,6 +23,7 @@ use crate::run_dir::RunDir;
 use crate::stages;
 use crate::stages::data::PreparedData;
 use crate::stages::eval::{EvalJob, EvalSettings, Ranker};
+pub use hbt_train::Nodes;
 
 /// Which stages a command runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,6 +66,10 @@ pub struct RunOptions {
     pub only: Vec<String>,
     /// Run even when a run's memory estimate exceeds the memory available.
     pub skip_memory_check: bool,
+    /// This process's place in a multi-node run (`None`: a run on this machine alone). The
+    /// other nodes train their share of each run; node 0 keeps the records, evaluates and
+    /// reports.
+    pub nodes: Option<Nodes>,
 }
 
 /// Runs every run of `experiment` (and, with [`Stages::All`], its reference runs and report).
@@ -126,6 +131,11 @@ pub fn run(
         }
         runs.retain(|(spec, _)| options.only.contains(&spec.name));
     }
+    let follower = options.nodes.as_ref().is_some_and(|n| n.rank > 0);
+    if follower {
+        // Reference rows involve no training: node 0 evaluates them alone.
+        runs.retain(|(_, kind)| *kind == ModelKind::Trained);
+    }
     let total = runs.len();
     let mut finished = Vec::with_capacity(total);
     for (i, (spec, kind)) in runs.iter().enumerate() {
@@ -140,6 +150,7 @@ pub fn run(
             locations,
             resume,
             stages,
+            nodes: options.nodes.as_ref(),
             progress,
         };
         if resume && run.finished_before()? {
@@ -147,15 +158,15 @@ pub fn run(
             finished.push(run.target());
             continue;
         }
-        finished.push(run.execute()?);
+        finished.extend(run.execute()?);
     }
     let report = match stages {
-        Stages::All => Some(crate::results::write_report_in(
+        Stages::All if !follower => Some(crate::results::write_report_in(
             &locations.results_dir.join(&experiment.name),
             &experiment.name,
             true,
         )?),
-        Stages::Train => None,
+        _ => None,
     };
     Ok(ExperimentOutcome {
         runs: finished,
@@ -171,6 +182,7 @@ struct RunContext<'a> {
     locations: &'a Locations,
     resume: bool,
     stages: Stages,
+    nodes: Option<&'a Nodes>,
     progress: &'a dyn Progress,
 }
 
@@ -226,7 +238,9 @@ impl RunContext<'_> {
         Ok(saved == self.config().to_toml()?)
     }
 
-    fn execute(&self) -> Result<PathBuf> {
+    /// Runs the stages; the run's folder, or `None` on a node other than node 0 of a
+    /// multi-node run (which keeps nothing).
+    fn execute(&self) -> Result<Option<PathBuf>> {
         let started = SystemTime::now();
         // The code state when the run starts (a long run may outlive later commits).
         let (git_commit, git_dirty) = git_state();
@@ -241,7 +255,7 @@ impl RunContext<'_> {
         let prepared = clock.time("data", || {
             stages::data::run(config, self.locations, &run_dir, self.progress)
         })?;
-        match config.backend {
+        let kept = match config.backend {
             BackendKind::Flex => {
                 self.model_stages::<Autodiff<FlexBackend>>(&prepared, &run_dir, &mut clock)?
             }
@@ -254,6 +268,9 @@ impl RunContext<'_> {
             )?,
             #[cfg(not(feature = "cuda"))]
             BackendKind::Cuda => unreachable!("checked by check_backend before any run starts"),
+        };
+        if !kept {
+            return Ok(None);
         }
         let manifest = RunManifest {
             schema_version: MANIFEST_SCHEMA_VERSION,
@@ -276,16 +293,17 @@ impl RunContext<'_> {
             stages: clock.times,
         };
         run_dir.write_json(MANIFEST_FILE, &manifest)?;
-        run_dir.commit()
+        run_dir.commit().map(Some)
     }
 
-    /// The stages that need the encoder, on backend `B`.
+    /// The stages that need the encoder, on backend `B`; false when this node keeps nothing
+    /// (a node other than node 0 of a multi-node run).
     fn model_stages<B: AutodiffBackend>(
         &self,
         prepared: &PreparedData,
         run_dir: &RunDir,
         clock: &mut StageClock,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         let config = self.config();
         let device = B::Device::default();
         let tokenizer = &prepared.tokenizer;
@@ -299,7 +317,7 @@ impl RunContext<'_> {
                     &device,
                 )?)
             }
-            ModelKind::Trained => Some(clock.time("train", || {
+            ModelKind::Trained => match clock.time("train", || {
                 let model = stages::model::initial_encoder::<B>(
                     config,
                     tokenizer,
@@ -316,12 +334,16 @@ impl RunContext<'_> {
                         resume: self.resume,
                     },
                     &device,
+                    self.nodes,
                     self.progress,
                 )
-            })?),
+            })? {
+                Some(model) => Some(model),
+                None => return Ok(false),
+            },
         };
         if self.stages == Stages::Train {
-            return Ok(());
+            return Ok(true);
         }
         let ranker = match &model {
             Some(model) => Ranker::Dense { model, tokenizer },
@@ -341,6 +363,7 @@ impl RunContext<'_> {
                 &device,
                 self.progress,
             )
-        })
+        })?;
+        Ok(true)
     }
 }

@@ -207,10 +207,11 @@ pub fn with_random_source<T>(f: impl FnOnce() -> T) -> T {
 }
 
 /// Runs one peer per device of `devices` (on this node; `nodes` joins other nodes), each
-/// calling `peer_fn(peer, device)` on a thread of its own, peer 0 on the calling thread (so
-/// it may report progress through non-`Send` callbacks). Returns peer 0's result. A peer that
-/// fails ends the session, so the others return instead of waiting for it; the first error
-/// that is not a consequence of another peer's is returned.
+/// calling `peer_fn(peer, device)` on a thread of its own, this node's first peer on the
+/// calling thread (so the lead peer may report progress through non-`Send` callbacks).
+/// Returns the lead peer's result on node 0 and `None` on the other nodes. A peer that fails
+/// ends the session, so the others return instead of waiting for it; the first error that is
+/// not a consequence of another peer's is returned.
 ///
 /// # Errors
 /// The failing peer's error, or [`TrainError::Collective`] when the session cannot start.
@@ -219,7 +220,7 @@ pub fn run_peers<B, T, L, F>(
     nodes: Option<&Nodes>,
     lead: L,
     peer_fn: F,
-) -> Result<T>
+) -> Result<Option<T>>
 where
     B: AutodiffBackend,
     L: FnOnce(Peer, &B::Device) -> Result<T>,
@@ -235,7 +236,7 @@ where
     let count = devices.len() * node_count;
     let first = node_rank * devices.len();
     if count == 1 {
-        return lead(Peer::solo(), &devices[0]);
+        return lead(Peer::solo(), &devices[0]).map(Some);
     }
     let _session = SESSION.lock().unwrap_or_else(|e| e.into_inner());
     burn_collective::reset_collective::<B::InnerBackend>();
@@ -271,14 +272,10 @@ where
             .collect();
         let lead_result = enter(first, &devices[0]).and_then(|peer| {
             let result = if peer.leads() {
-                lead(peer, &devices[0])
+                lead(peer, &devices[0]).map(Some)
             } else {
                 // A node other than the first: its first device is an ordinary peer.
-                peer_fn(peer, &devices[0]).and_then(|()| {
-                    Err(TrainError::Collective(
-                        "only node 0 returns the trained model".into(),
-                    ))
-                })
+                peer_fn(peer, &devices[0]).map(|()| None)
             };
             let outcome = result.as_ref().map(|_| ()).map_err(Clone::clone);
             leave(Some(peer), &outcome).and(result)
@@ -315,11 +312,44 @@ fn first_cause(errors: Vec<TrainError>) -> TrainError {
     }
 }
 
+/// Serves burn-collective's global orchestrator on `port` of every interface, on a thread of
+/// its own for the rest of the process (node 0 of a multi-node run calls it).
+///
+/// # Errors
+/// [`TrainError::Collective`] when its runtime cannot start.
+pub fn serve_coordinator(port: u16) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .map_err(|e| TrainError::Collective(format!("coordinator runtime: {e}")))?;
+    std::thread::Builder::new()
+        .name("hbt-coordinator".into())
+        .spawn(move || runtime.block_on(burn_collective::start_global_orchestrator(port)))
+        .map_err(|e| TrainError::Collective(format!("coordinator thread: {e}")))?;
+    Ok(())
+}
+
+/// The port of a `HOST:PORT` address; the error names `key`.
+pub fn address_port(key: &'static str, address: &str) -> Result<u16> {
+    address
+        .rsplit_once(':')
+        .and_then(|(host, port)| (!host.is_empty()).then_some(port))
+        .and_then(|port| port.parse::<u16>().ok())
+        .ok_or_else(|| TrainError::BadSetting {
+            key,
+            message: format!("`{address}` is not HOST:PORT"),
+        })
+}
+
 fn collective_config(local_devices: usize, nodes: Option<&Nodes>) -> Result<CollectiveConfig> {
     let config = CollectiveConfig::default().with_num_devices(local_devices);
     let Some(nodes) = nodes else {
         return Ok(config);
     };
+    // burn-communication's servers log every connection and download at INFO level through a
+    // subscriber of their own unless the process has one: give it one that records nothing.
+    let _ = tracing::subscriber::set_global_default(tracing::subscriber::NoSubscriber::default());
     let address = |key: &'static str, value: &str| {
         format!("ws://{value}")
             .parse()
@@ -328,14 +358,7 @@ fn collective_config(local_devices: usize, nodes: Option<&Nodes>) -> Result<Coll
                 message: format!("`{value}` is not HOST:PORT"),
             })
     };
-    let port = nodes
-        .node_address
-        .rsplit_once(':')
-        .and_then(|(_, p)| p.parse::<u16>().ok())
-        .ok_or_else(|| TrainError::BadSetting {
-            key: "node_address",
-            message: format!("`{}` is not HOST:PORT", nodes.node_address),
-        })?;
+    let port = address_port("node_address", &nodes.node_address)?;
     Ok(config
         .with_num_nodes(nodes.count as u32)
         .with_global_address(address("coordinator", &nodes.coordinator)?)

@@ -33,6 +33,7 @@ pub fn run(args: &ExperimentArgs, locations: &Locations, stages: Stages) -> Resu
         resume: args.resume,
         only: args.runs.clone(),
         skip_memory_check: args.skip_memory_check,
+        nodes: nodes(args)?,
     };
     let outcome = experiment::run(&experiment, locations, &options, stages, &terminal)?;
     for dir in &outcome.runs {
@@ -42,4 +43,37 @@ pub fn run(args: &ExperimentArgs, locations: &Locations, stages: Stages) -> Resu
         super::report::print_summary(summary, "the whole experiment", started);
     }
     Ok(())
+}
+
+/// The multi-node settings of the command line (`None` without `--nodes`).
+fn nodes(args: &ExperimentArgs) -> Result<Option<experiment::Nodes>> {
+    let (Some(count), Some(rank), Some(coordinator)) =
+        (args.nodes, args.node_rank, args.coordinator.clone())
+    else {
+        return Ok(None);
+    };
+    if count == 0 {
+        anyhow::bail!("--nodes: must be at least 1");
+    }
+    if rank >= count {
+        anyhow::bail!("--node-rank: {rank} is not below --nodes {count}");
+    }
+    let port =
+        hbt_train::parallel::address_port("coordinator", &coordinator).context("--coordinator")?;
+    let node_address = match &args.node_address {
+        Some(address) => address.clone(),
+        None => {
+            let host = coordinator.rsplit_once(':').map_or("", |(host, _)| host);
+            let own = u16::try_from(usize::from(port) + 1 + rank).context(
+                "--coordinator: no port left above it for the nodes; give --node-address",
+            )?;
+            format!("{host}:{own}")
+        }
+    };
+    Ok(Some(experiment::Nodes {
+        rank,
+        count,
+        coordinator,
+        node_address,
+    }))
 }

@@ -37,6 +37,15 @@ impl Scratch {
     }
 
     pub fn hbt_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let mut cmd = self.command(args);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap()
+    }
+
+    /// `hbt ARGS` in this folder, offline, not yet started.
+    pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_hbt"));
         cmd.current_dir(self.dir.path())
             .args(args)
@@ -44,10 +53,7 @@ impl Scratch {
             .env_remove("HBT_RESULTS_DIR")
             .env_remove("HBT_DATA_URL")
             .env("HBT_OFFLINE", "1");
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        cmd.output().unwrap()
+        cmd
     }
 
     /// Whether results/NAME exists at all.

@@ -14,8 +14,8 @@ use hbt_schema::{
     TRAIN_LOG_FILE,
 };
 use hbt_train::{
-    train_parallel, BatchSampler, CheckpointDir, DevSet, InfoNceConfig, SamplerConfig, TrainInputs,
-    TrainerConfig, TrainingSource,
+    train_parallel, BatchSampler, CheckpointDir, DevSet, InfoNceConfig, Nodes, SamplerConfig,
+    TrainInputs, TrainerConfig, TrainingSource,
 };
 
 use super::data::PreparedData;
@@ -92,7 +92,9 @@ pub struct Checkpoints<'a> {
     pub resume: bool,
 }
 
-/// Trains the run's encoder and writes the run records; returns the selected model.
+/// Trains the run's encoder and writes the run records; returns the selected model (`None`
+/// on the nodes other than node 0 of a multi-node run, which keep no records).
+#[allow(clippy::too_many_arguments)]
 pub fn run<B: AutodiffBackend>(
     config: &ExperimentConfig,
     data: &PreparedData,
@@ -100,8 +102,9 @@ pub fn run<B: AutodiffBackend>(
     run_dir: &RunDir,
     checkpoints: Checkpoints<'_>,
     device: &B::Device,
+    nodes: Option<&Nodes>,
     progress: &dyn Progress,
-) -> Result<Encoder<B::InnerBackend>> {
+) -> Result<Option<Encoder<B::InnerBackend>>> {
     let Checkpoints {
         dir: checkpoints,
         resume,
@@ -139,14 +142,19 @@ pub fn run<B: AutodiffBackend>(
         ),
     );
     let devices = devices::<B>(&config.train.devices, device);
-    let outcome = train_parallel(
+    let Some(outcome) = train_parallel(
         model,
         inputs,
         &trainer_config(config),
         &devices,
-        None,
+        nodes,
         &mut |event| progress.train(&event),
-    )?;
+    )?
+    else {
+        let rank = nodes.map_or(0, |n| n.rank);
+        log.note(&format!("node {rank} done; node 0 keeps the run's records"));
+        return Ok(None);
+    };
     let last_loss = outcome.log.last().map_or(f64::NAN, |row| row.loss);
     log.note(&format!("done (last loss {last_loss:.4})"));
     run_dir.write(TRAIN_LOG_FILE, to_csv(&outcome.log).as_bytes())?;
@@ -166,5 +174,5 @@ pub fn run<B: AutodiffBackend>(
             .with_context(|| format!("{}: cannot replace", final_dir.display()))?;
     }
     save_hf_dir(&outcome.model, &final_dir, Some(&tokenizer_path))?;
-    Ok(outcome.model)
+    Ok(Some(outcome.model))
 }

@@ -34,7 +34,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, TrainError};
 use crate::loss::InfoNceConfig;
-use crate::parallel::{run_peers, Nodes, Peer};
+use crate::parallel::{address_port, run_peers, serve_coordinator, Nodes, Peer};
 use crate::sampler::{record, BatchComposition, BatchSampler};
 use crate::schedule::LinearSchedule;
 
@@ -213,13 +213,15 @@ pub fn train<B: AutodiffBackend>(
         std::slice::from_ref(device),
         None,
         on_event,
-    )
+    )?
+    .ok_or_else(|| TrainError::Collective("a one-device run kept no model".into()))
 }
 
 /// Trains `model` data-parallel on `devices` (one replica each; with `nodes`, together with
 /// the devices of other nodes) and returns the selected model with the run's records: each
 /// global batch is split into one shard per device and the gradients are summed across
-/// devices every step (see [`crate::parallel`]). One device is plain training.
+/// devices every step (see [`crate::parallel`]). One device is plain training. Node 0 serves
+/// the coordinator and returns the outcome; the other nodes return `None`.
 ///
 /// # Errors
 /// [`TrainError`] of any peer; a failing peer ends the whole session.
@@ -230,8 +232,11 @@ pub fn train_parallel<B: AutodiffBackend>(
     devices: &[B::Device],
     nodes: Option<&Nodes>,
     on_event: &mut dyn FnMut(TrainEvent),
-) -> Result<TrainOutcome<B::InnerBackend>> {
+) -> Result<Option<TrainOutcome<B::InnerBackend>>> {
     config.validate()?;
+    if let Some(nodes) = nodes.filter(|n| n.rank == 0) {
+        serve_coordinator(address_port("coordinator", &nodes.coordinator)?)?;
+    }
     let peers = devices.len() * nodes.map_or(1, |n| n.count);
     let batch_size = inputs.sampler.config().batch_size;
     if batch_size < peers {

@@ -158,6 +158,7 @@ pub fn run_on(
     };
     let devices = vec![device; devices];
     train_parallel(model, inputs, config, &devices, None, on_event)
+        .map(|outcome| outcome.expect("a one-node run returns its outcome"))
 }
 
 pub fn weights(model: &Encoder<Flex>) -> Vec<f32> {
