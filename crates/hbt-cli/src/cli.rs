@@ -133,6 +133,16 @@ pub struct ExperimentArgs {
     /// coordinator's host, port + 1 + rank].
     #[arg(long, value_name = "HOST:PORT", requires = "nodes")]
     pub node_address: Option<String>,
+    /// Seconds a node waits for the others at one exchange before it stops with an error
+    /// naming the checkpoint to resume from (a node that stopped never answers). Must exceed
+    /// node 0's dev measurement and checkpoint writing, which the other nodes wait for.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 600.0,
+        requires = "nodes"
+    )]
+    pub node_timeout: f64,
 }
 
 /// Arguments of `hbt report`.

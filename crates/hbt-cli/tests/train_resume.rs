@@ -255,3 +255,143 @@ fn two_processes_joined_over_loopback_train_as_one_device() {
     // Node 1 trained its share and kept nothing.
     assert!(!nodes[1].path("results/tiny/main").exists());
 }
+
+/// `hbt train tiny` as node `rank` of two joined at `coordinator`, stderr captured.
+fn start_node(
+    scratch: &Scratch,
+    rank: usize,
+    coordinator: &str,
+    extra: &[&str],
+) -> std::process::Child {
+    let rank = rank.to_string();
+    let mut args = vec![
+        "train",
+        "tiny",
+        "--nodes",
+        "2",
+        "--node-rank",
+        &rank,
+        "--coordinator",
+        coordinator,
+    ];
+    args.extend_from_slice(extra);
+    scratch
+        .command(&args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Waits for `child` to end within `limit` seconds (else kills it and panics); its output.
+fn finish_within(mut child: std::process::Child, limit: u64, what: &str) -> std::process::Output {
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > Duration::from_secs(limit) {
+            let _ = child.kill();
+            panic!("{what} did not end within {limit} s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn a_node_killed_mid_run_stops_the_other_with_a_resumable_checkpoint() {
+    let text = tiny_experiment("[train]\nmini_batch = 2\nsteps = 60\ncheckpoint_every = 10");
+    let one = Scratch::with_tiny_data();
+    one.experiment("tiny", &text);
+    ok(&one.hbt(&["train", "tiny"]));
+    let nodes: Vec<Scratch> = (0..2).map(|_| Scratch::with_tiny_data()).collect();
+    for scratch in &nodes {
+        scratch.experiment("tiny", &text);
+    }
+    let coordinator = format!("127.0.0.1:{}", free_ports());
+    let timeout = ["--node-timeout", "3"];
+    let lead = start_node(&nodes[0], 0, &coordinator, &timeout);
+    std::thread::sleep(Duration::from_millis(500));
+    let mut follower = start_node(&nodes[1], 1, &coordinator, &timeout);
+    // Node 1 keeps checkpoints of its own, at the same steps as node 0.
+    wait_for(&nodes[1].path("results/tiny/checkpoints/main/step-00000020"));
+    follower.kill().unwrap(); // SIGKILL on Unix
+    follower.wait().unwrap();
+    let out = finish_within(lead, 120, "node 0 after node 1 was killed");
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(!out.status.success(), "node 0 went on alone: {stderr}");
+    let last = stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.contains("a node's connection failed") || last.contains("did not answer within 3 s"),
+        "{stderr}"
+    );
+    assert!(last.contains("resumes with --resume"), "{stderr}");
+    assert_eq!(stderr.matches("panicked").count(), 0, "{stderr}");
+    assert!(last.contains("checkpoints/main/step-000000"), "{last}");
+    assert!(!nodes[0].path("results/tiny/main").exists());
+    eprintln!("node 0 after node 1 was killed: {last}");
+
+    // Both nodes resume from their own newest checkpoints and end as one device would.
+    let children: Vec<_> = (0..2)
+        .map(|rank| {
+            let child = start_node(&nodes[rank], rank, &coordinator, &["--resume"]);
+            std::thread::sleep(Duration::from_millis(500));
+            child
+        })
+        .collect();
+    let outputs: Vec<_> = children
+        .into_iter()
+        .enumerate()
+        .map(|(rank, child)| finish_within(child, 300, &format!("resumed node {rank}")))
+        .collect();
+    let resumed = String::from_utf8_lossy(&outputs[0].stderr);
+    assert!(
+        resumed.contains("resumed from the checkpoint of step"),
+        "{resumed}"
+    );
+    for out in &outputs {
+        assert!(
+            out.status.success(),
+            "node 0: {}\nnode 1: {}",
+            String::from_utf8_lossy(&outputs[0].stderr),
+            String::from_utf8_lossy(&outputs[1].stderr)
+        );
+    }
+    let alone = losses(&one.path("results/tiny/main/train_log.csv"));
+    let joined = losses(&nodes[0].path("results/tiny/main/train_log.csv"));
+    assert_eq!(alone.len(), joined.len());
+    for (a, b) in alone.iter().zip(&joined) {
+        assert!((a - b).abs() <= 1e-5 * a.abs(), "{alone:?} vs {joined:?}");
+    }
+}
+
+#[test]
+fn a_node_that_stops_answering_times_the_other_out() {
+    let text = tiny_experiment("[train]\nmini_batch = 2\nsteps = 60\ncheckpoint_every = 10");
+    let nodes: Vec<Scratch> = (0..2).map(|_| Scratch::with_tiny_data()).collect();
+    for scratch in &nodes {
+        scratch.experiment("tiny", &text);
+    }
+    let coordinator = format!("127.0.0.1:{}", free_ports());
+    let timeout = ["--node-timeout", "2"];
+    let lead = start_node(&nodes[0], 0, &coordinator, &timeout);
+    std::thread::sleep(Duration::from_millis(500));
+    let mut follower = start_node(&nodes[1], 1, &coordinator, &timeout);
+    wait_for(&nodes[1].path("results/tiny/checkpoints/main/step-00000010"));
+    // SIGSTOP: node 1's connections stay open but it never answers (a hung machine).
+    let pid = follower.id().to_string();
+    let stopped = Command::new("kill").args(["-STOP", &pid]).status().unwrap();
+    assert!(stopped.success());
+    let out = finish_within(lead, 60, "node 0 after node 1 stopped answering");
+    follower.kill().unwrap();
+    follower.wait().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(!out.status.success(), "{stderr}");
+    let last = stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("error: step ")
+            && last.contains("the other nodes did not answer within 2 s")
+            && last.contains("checkpoints/main/step-000000")
+            && last.contains("resumes with --resume"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches("panicked").count(), 0, "{stderr}");
+}

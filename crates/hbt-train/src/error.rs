@@ -89,6 +89,19 @@ pub enum TrainError {
     /// A data-parallel session failed (a peer left it, or it could not start).
     #[error("data-parallel training: {0}")]
     Collective(String),
+    /// The other peers of a data-parallel session did not answer within the timeout.
+    #[error("data-parallel training: the other nodes did not answer within {0} s (did one stop?)")]
+    PeerTimeout(f64),
+    /// A data-parallel session ended during a step: a peer or node stopped.
+    #[error("step {step}: {cause}; the last checkpoint ({last_checkpoint}) resumes with --resume once every node runs again")]
+    SessionLost {
+        /// The optimizer step (from 1) that could not finish.
+        step: u64,
+        /// What ended the session.
+        cause: Box<TrainError>,
+        /// The newest checkpoint kept, or "none".
+        last_checkpoint: String,
+    },
 }
 
 impl TrainError {
@@ -100,6 +113,16 @@ impl TrainError {
     /// Wraps a model-crate error.
     pub fn model(error: hbt_model::ModelError) -> TrainError {
         TrainError::Model(error.to_string())
+    }
+
+    /// Whether this error only reports that another peer left the session (the session's
+    /// failure is then that peer's own error).
+    pub fn is_session_echo(&self) -> bool {
+        match self {
+            TrainError::Collective(_) | TrainError::PeerTimeout(_) => true,
+            TrainError::SessionLost { cause, .. } => cause.is_session_echo(),
+            _ => false,
+        }
     }
 
     /// A checkpoint error at `path`.

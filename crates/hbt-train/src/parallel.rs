@@ -11,7 +11,9 @@
 //! [`run_peers`] holds a process-wide lock while its peers run.
 
 use std::ops::Range;
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::Mutex;
+use std::time::Duration;
 
 use burn::module::{AutodiffModule, ModuleMapper, ModuleVisitor, Param, ParamId};
 use burn::optim::GradientsParams;
@@ -33,6 +35,10 @@ pub struct Nodes {
     pub coordinator: String,
     /// `HOST:PORT` where this node serves its tensors to the others.
     pub node_address: String,
+    /// How long a peer waits for the others at one exchange before it gives the session up
+    /// (a node that stopped never answers). It must exceed node 0's dev measurement and
+    /// checkpoint writing, during which the other nodes wait.
+    pub timeout: Duration,
 }
 
 /// One peer of a data-parallel session: which rows of each global batch it owns and how it
@@ -43,12 +49,22 @@ pub struct Peer {
     pub index: usize,
     /// Peers in the session.
     pub count: usize,
+    /// Peers on each node (the devices of one process).
+    pub per_node: usize,
+    /// How long an exchange may wait for the other peers (`None`: as long as it takes; peers
+    /// of one process end their session themselves when one fails, see [`run_peers`]).
+    pub timeout: Option<Duration>,
 }
 
 impl Peer {
     /// The only peer of a one-device run.
     pub fn solo() -> Peer {
-        Peer { index: 0, count: 1 }
+        Peer {
+            index: 0,
+            count: 1,
+            per_node: 1,
+            timeout: None,
+        }
     }
 
     /// Whether this is the only peer.
@@ -56,9 +72,31 @@ impl Peer {
         self.count == 1
     }
 
-    /// Whether this peer measures the dev split, writes checkpoints and reports progress.
+    /// Whether this peer measures the dev split, selects the best checkpoint and reports
+    /// progress.
     pub fn leads(&self) -> bool {
         self.index == 0
+    }
+
+    /// Whether this peer writes its node's checkpoints (the first peer of each node: every
+    /// node keeps its own, so a session resumes without copying node 0's files).
+    pub fn keeps_checkpoints(&self) -> bool {
+        self.index.is_multiple_of(self.per_node)
+    }
+
+    /// The values of every peer in peer order (one number each).
+    ///
+    /// # Errors
+    /// [`TrainError::Collective`] or [`TrainError::PeerTimeout`] when a peer left the session.
+    pub fn all_values<B: Backend>(&self, value: f64, device: &B::Device) -> Result<Vec<f64>> {
+        let own = Tensor::<B, 2>::from_data([[value as f32]], device);
+        let all = self.gather(own, self.index..self.index + 1, self.count)?;
+        let values = all
+            .into_data()
+            .convert::<f32>()
+            .into_vec::<f32>()
+            .map_err(|e| TrainError::Collective(format!("{e:?}")))?;
+        Ok(values.into_iter().map(f64::from).collect())
     }
 
     /// The contiguous rows of a batch of `n` this peer owns: whole chunks of `chunk` rows
@@ -79,17 +117,46 @@ impl Peer {
     /// The element-wise sum of `tensor` over all peers.
     ///
     /// # Errors
-    /// [`TrainError::Collective`] when a peer left the session.
+    /// [`TrainError::Collective`] when a peer left the session, [`TrainError::PeerTimeout`]
+    /// when the others did not answer within the peer's timeout.
     pub fn sum<B: Backend, const D: usize>(&self, tensor: Tensor<B, D>) -> Result<Tensor<B, D>> {
         if self.is_solo() {
             return Ok(tensor);
         }
-        let summed = burn_collective::all_reduce::<B>(
-            self.id(),
-            tensor.into_primitive().tensor(),
-            ReduceOperation::Sum,
-        )
-        .map_err(collective_error)?;
+        let id = self.id();
+        let tensor = tensor.into_primitive().tensor();
+        let summed = match self.timeout {
+            None => burn_collective::all_reduce::<B>(id, tensor, ReduceOperation::Sum)
+                .map_err(collective_error)?,
+            Some(limit) => {
+                // burn-collective's all-reduce cannot be cancelled and waits for ever on a node
+                // that stopped: it runs on a thread of its own, and this peer stops waiting for
+                // it after `limit` (the thread is left behind; the process ends with the error).
+                let (send, receive) = mpsc::channel();
+                std::thread::Builder::new()
+                    .name("hbt-exchange".into())
+                    .spawn(move || {
+                        let _ = send.send(burn_collective::all_reduce::<B>(
+                            id,
+                            tensor,
+                            ReduceOperation::Sum,
+                        ));
+                    })
+                    .map_err(|e| TrainError::Collective(format!("exchange thread: {e}")))?;
+                match receive.recv_timeout(limit) {
+                    Ok(summed) => summed.map_err(collective_error)?,
+                    Err(RecvTimeoutError::Timeout) => {
+                        return Err(TrainError::PeerTimeout(limit.as_secs_f64()))
+                    }
+                    Err(RecvTimeoutError::Disconnected) => {
+                        let cause = runtime_panic().unwrap_or_else(|| "a panic".into());
+                        return Err(TrainError::Collective(format!(
+                            "a node's connection failed ({cause})"
+                        )));
+                    }
+                }
+            }
+        };
         Ok(Tensor::from_primitive(TensorPrimitive::Float(summed)))
     }
 
@@ -186,7 +253,79 @@ impl<B: Backend> ModuleVisitor<B> for ParamOrder {
 }
 
 fn collective_error(error: burn_collective::CollectiveError) -> TrainError {
-    TrainError::Collective(format!("{error:?}"))
+    match runtime_panic() {
+        Some(cause) => TrainError::Collective(format!("a node's connection failed ({cause})")),
+        None => TrainError::Collective(format!("{error:?}")),
+    }
+}
+
+/// The first panic message of burn-collective's runtime threads in this session, if any.
+fn runtime_panic() -> Option<String> {
+    RUNTIME_PANIC
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone()
+}
+
+/// The first panic of burn-collective's runtime threads during a session: a node that stops
+/// makes its peers' connections panic there (burn-communication reports a closed socket by
+/// panicking), and the session's error names it instead of the panic being printed.
+static RUNTIME_PANIC: Mutex<Option<String>> = Mutex::new(None);
+
+thread_local! {
+    /// Set while this thread resets a session whose runtime may have stopped.
+    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+type PanicHook = Box<dyn Fn(&std::panic::PanicHookInfo<'_>) + Sync + Send + 'static>;
+
+/// While alive, panics of burn-collective's runtime threads (and of a reset on a stopped
+/// runtime) are recorded in [`RUNTIME_PANIC`] instead of printed; other panics go to the
+/// previous hook, which is restored on drop.
+struct QuietRuntimePanics {
+    previous: std::sync::Arc<PanicHook>,
+}
+
+impl QuietRuntimePanics {
+    fn install() -> QuietRuntimePanics {
+        *RUNTIME_PANIC.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        let previous = std::sync::Arc::new(std::panic::take_hook());
+        let fallback = previous.clone();
+        std::panic::set_hook(Box::new(move |info| {
+            let thread = std::thread::current();
+            let runtime = matches!(thread.name(), Some("tokio-rt-worker" | "hbt-exchange"));
+            if runtime || QUIET.get() {
+                let payload = info.payload();
+                let message = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "a panic".into());
+                RUNTIME_PANIC
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .get_or_insert(message);
+            } else {
+                fallback(info)
+            }
+        }));
+        QuietRuntimePanics { previous }
+    }
+}
+
+impl Drop for QuietRuntimePanics {
+    fn drop(&mut self) {
+        let previous = self.previous.clone();
+        std::panic::set_hook(Box::new(move |info| previous(info)));
+    }
+}
+
+/// Resets burn-collective's session of backend `B`; a runtime that stopped (its server
+/// panicked) cannot be reset and is left as it is.
+fn reset_session<B: Backend>() {
+    QUIET.set(true);
+    let _ = std::panic::catch_unwind(burn_collective::reset_collective::<B>);
+    QUIET.set(false);
 }
 
 /// burn-collective keeps one session per backend per process.
@@ -239,10 +378,17 @@ where
         return lead(Peer::solo(), &devices[0]).map(Some);
     }
     let _session = SESSION.lock().unwrap_or_else(|e| e.into_inner());
-    burn_collective::reset_collective::<B::InnerBackend>();
+    let _quiet = QuietRuntimePanics::install();
+    reset_session::<B::InnerBackend>();
     let config = collective_config(devices.len(), nodes)?;
+    let timeout = nodes.map(|n| n.timeout);
     let enter = |index: usize, device: &B::Device| -> Result<Peer> {
-        let peer = Peer { index, count };
+        let peer = Peer {
+            index,
+            count,
+            per_node: devices.len(),
+            timeout,
+        };
         burn_collective::register::<B::InnerBackend>(peer.id(), device.clone(), config.clone())
             .map_err(collective_error)?;
         Ok(peer)
@@ -252,7 +398,7 @@ where
         (Some(peer), Ok(())) => burn_collective::finish_collective::<B::InnerBackend>(peer.id())
             .map_err(collective_error),
         _ => {
-            burn_collective::reset_collective::<B::InnerBackend>();
+            reset_session::<B::InnerBackend>();
             Ok(())
         }
     };
@@ -302,8 +448,7 @@ where
 
 /// The first error that is not a peer's reaction to another peer leaving the session.
 fn first_cause(errors: Vec<TrainError>) -> TrainError {
-    let is_echo = |e: &TrainError| matches!(e, TrainError::Collective(_));
-    match errors.iter().position(|e| !is_echo(e)) {
+    match errors.iter().position(|e| !e.is_session_echo()) {
         Some(i) => errors[i].clone(),
         None => errors
             .into_iter()
@@ -370,11 +515,20 @@ fn collective_config(local_devices: usize, nodes: Option<&Nodes>) -> Result<Coll
 mod tests {
     use super::*;
 
+    fn peer(index: usize, count: usize) -> Peer {
+        Peer {
+            index,
+            count,
+            per_node: count,
+            timeout: None,
+        }
+    }
+
     #[test]
     fn shards_follow_whole_chunks_when_every_peer_gets_one() {
         let rows = |count, n, chunk| -> Vec<_> {
             (0..count)
-                .map(|index| Peer { index, count }.rows(n, chunk))
+                .map(|index| peer(index, count).rows(n, chunk))
                 .collect()
         };
         assert_eq!(rows(2, 18, 16), [0..16, 16..18]);
@@ -389,7 +543,7 @@ mod tests {
         for n in [2usize, 7, 32, 33] {
             for count in 1..=4usize.min(n) {
                 let rows: Vec<_> = (0..count)
-                    .map(|index| Peer { index, count }.rows(n, 1))
+                    .map(|index| peer(index, count).rows(n, 1))
                     .collect();
                 assert_eq!(rows[0].start, 0);
                 assert_eq!(rows[count - 1].end, n);

@@ -70,10 +70,20 @@ fn nodes(args: &ExperimentArgs) -> Result<Option<experiment::Nodes>> {
             format!("{host}:{own}")
         }
     };
+    let timeout = std::time::Duration::try_from_secs_f64(args.node_timeout)
+        .ok()
+        .filter(|t| !t.is_zero())
+        .with_context(|| {
+            format!(
+                "--node-timeout: {} is not a positive number of seconds",
+                args.node_timeout
+            )
+        })?;
     Ok(Some(experiment::Nodes {
         rank,
         count,
         coordinator,
         node_address,
+        timeout,
     }))
 }

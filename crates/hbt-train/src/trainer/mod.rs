@@ -274,6 +274,30 @@ pub fn train_parallel<B: AutodiffBackend>(
     )
 }
 
+/// `error` of an exchange at `step`, naming the checkpoint to resume from when it means the
+/// session was lost (a peer or node stopped).
+fn session_lost(
+    error: TrainError,
+    step: u64,
+    peer: &Peer,
+    checkpoints: &CheckpointDir,
+) -> TrainError {
+    if peer.is_solo() || !error.is_session_echo() {
+        return error;
+    }
+    let last_checkpoint = if peer.leads() {
+        let last = checkpoints.latest().ok().flatten();
+        last.map_or("none".into(), |p| p.display().to_string())
+    } else {
+        "kept by node 0".into()
+    };
+    TrainError::SessionLost {
+        step,
+        cause: Box::new(error),
+        last_checkpoint,
+    }
+}
+
 /// One peer's training loop; the lead peer returns the outcome, the others `None`.
 fn train_peer<B: AutodiffBackend>(
     mut model: Encoder<B>,
@@ -321,8 +345,24 @@ fn train_peer<B: AutodiffBackend>(
         }
         sampler.restore(&saved.sampler)?;
         (model, optimizer, state) = (m, o, saved);
-    } else if peer.leads() {
+    } else if peer.keeps_checkpoints() {
         checkpoints.clear()?;
+    }
+    if resume && !peer.is_solo() {
+        // Every node resumes from its own checkpoints: they must hold the same step.
+        let steps = peer
+            .all_values::<B::InnerBackend>(state.step as f64, device)
+            .map_err(|e| session_lost(e, state.step, &peer, checkpoints))?;
+        if steps.iter().any(|&s| s != state.step as f64) {
+            let steps: Vec<String> = steps.iter().map(|s| s.to_string()).collect();
+            return Err(TrainError::checkpoint(
+                checkpoints.path(),
+                format!(
+                    "the nodes' newest checkpoints hold different steps ({}, in peer order); run without --resume to start over",
+                    steps.join(", ")
+                ),
+            ));
+        }
     }
     if config.freeze_embeddings {
         model = model.freeze_word_embeddings();
@@ -388,7 +428,8 @@ fn train_peer<B: AutodiffBackend>(
                         gradients.loss_scale(),
                         &peer,
                         device,
-                    )?;
+                    )
+                    .map_err(|e| session_lost(e, step, &peer, checkpoints))?;
                     gradients.add_gradients(&model, grads);
                     (value, None)
                 }
@@ -408,7 +449,9 @@ fn train_peer<B: AutodiffBackend>(
             state.log.push(log_row(&batch, step, value, learning_rate));
             loss_sum += value;
         }
-        gradients.sum_across(&model, &peer)?;
+        gradients
+            .sum_across(&model, &peer)
+            .map_err(|e| session_lost(e, step, &peer, checkpoints))?;
         model = gradients.apply(model, &mut optimizer, learning_rate, config.max_grad_norm);
         state.step = step;
         on_event(TrainEvent::Step {
@@ -418,6 +461,10 @@ fn train_peer<B: AutodiffBackend>(
             learning_rate,
         });
         let checkpoint_due = step.is_multiple_of(config.checkpoint_every) || step == config.steps;
+        if checkpoint_due && peer.keeps_checkpoints() && !peer.leads() {
+            state.sampler = sampler.state();
+            checkpoints.save(&model, &optimizer, &state)?;
+        }
         if checkpoint_due && peer.leads() {
             let metrics = dev.evaluate(&model.valid(), &config.loss, dev_batch, device)?;
             let row = DevRow {
