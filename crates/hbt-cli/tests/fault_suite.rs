@@ -166,6 +166,7 @@ fn config_cases() -> Vec<Case> {
         ("train", "freeze_embeddings", "\"no\""),
         ("train", "devices", "\"cpu\""),
         ("train", "cross_device_negatives", "1"),
+        ("train", "precision", "16"),
         ("eval", "trec", "\"no\""),
         ("eval", "references", "\"bm25\""),
     ] {
@@ -256,6 +257,7 @@ fn config_cases() -> Vec<Case> {
             "[\"cuda:1\"]",
             "`cuda:1` is not a device of the flex backend",
         ),
+        ("unknown precision", "train", "precision", "\"fp8\"", "fp8"),
         (
             "more devices than pairs in a batch",
             "train",
@@ -266,6 +268,14 @@ fn config_cases() -> Vec<Case> {
     ] {
         cases.push(experiment(name, &tiny_with(section, key, value), culprit));
     }
+    cases.push(experiment(
+        "low precision on the ndarray backend",
+        &format!(
+            "backend = \"ndarray\"\n{}",
+            tiny_with("train", "precision", "\"bf16\"")
+        ),
+        "`bf16` needs the flex or cuda backend",
+    ));
     cases.push(experiment(
         "extends itself",
         &format!("extends = \"extends-itself.toml\"\n{}", tiny_experiment("")),

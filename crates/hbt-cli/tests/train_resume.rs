@@ -182,6 +182,36 @@ fn two_cpu_devices_train_as_one_through_the_cli() {
         .is_file());
 }
 
+#[test]
+fn bf16_trains_through_the_cli_and_is_recorded() {
+    let scratch = Scratch::with_tiny_data();
+    scratch.experiment("low", &tiny_experiment("[train]\nprecision = \"bf16\""));
+    ok(&scratch.hbt(&["train", "low"]));
+    let config: toml::Table =
+        String::from_utf8(read(&scratch.path("results/low/main/config.toml")))
+            .unwrap()
+            .parse()
+            .unwrap();
+    assert_eq!(config["train"]["precision"], toml::Value::from("bf16"));
+    assert_eq!(
+        losses(&scratch.path("results/low/main/train_log.csv")).len(),
+        4
+    );
+    // The exported model holds the f32 master weights (safetensors: an 8-byte header length,
+    // then the JSON header naming each tensor's dtype).
+    let bytes = read(&scratch.path("results/low/checkpoints/main/final/model.safetensors"));
+    let length = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let header: serde_json::Value = serde_json::from_slice(&bytes[8..8 + length]).unwrap();
+    let dtypes: std::collections::BTreeSet<&str> = header
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(name, _)| *name != "__metadata__")
+        .map(|(_, tensor)| tensor["dtype"].as_str().unwrap())
+        .collect();
+    assert_eq!(dtypes, ["F32"].into());
+}
+
 /// A port with nothing listening on it or on the next two (asked of the OS, then released).
 fn free_ports() -> u16 {
     loop {

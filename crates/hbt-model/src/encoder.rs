@@ -1,8 +1,8 @@
 //! The encoder: embeddings, a stack of post-LayerNorm layers and the pooler, with seeded
 //! from-scratch initialisation and conversion to and from Hugging Face weight maps.
 
-use burn::module::Module;
-use burn::tensor::{backend::Backend, Tensor};
+use burn::module::{Module, ModuleMapper, Param};
+use burn::tensor::{backend::Backend, DType, FloatDType, Tensor};
 
 use crate::batch::EncoderBatch;
 use crate::config::{EncoderConfig, PoolingMode};
@@ -85,21 +85,32 @@ impl<B: Backend> Encoder<B> {
         &self.config
     }
 
-    /// The last hidden states, `[batch, seq, hidden]`.
+    /// The same encoder computing in `dtype`: each parameter is cast from its value here (on
+    /// an autodiff backend the gradients flow back through the casts to these parameters, in
+    /// their own precision — mixed-precision training with full-precision master weights).
+    pub fn cast_parameters(&self, dtype: FloatDType) -> Self {
+        self.clone().map(&mut CastParameters(dtype))
+    }
+
+    /// The last hidden states, `[batch, seq, hidden]`, in the parameters' precision.
     pub fn forward(&self, batch: &EncoderBatch<B>) -> Tensor<B, 3> {
-        let mask_bias = batch.mask_bias();
         let mut x = self.embeddings.forward(
             batch.input_ids.clone(),
             batch.position_ids.clone(),
             batch.token_type_ids.clone(),
         );
+        let mask_bias = batch.mask_bias();
+        let mask_bias = match x.dtype() {
+            DType::F32 => mask_bias,
+            dtype => mask_bias.cast(dtype),
+        };
         for layer in &self.layers {
             x = layer.forward(x, mask_bias.clone());
         }
         x
     }
 
-    /// Pools hidden states `[batch, seq, hidden]` with `mode` into `[batch, hidden]`.
+    /// Pools hidden states `[batch, seq, hidden]` with `mode` into `[batch, hidden]`, in f32.
     pub fn pool(
         &self,
         hidden: Tensor<B, 3>,
@@ -107,9 +118,10 @@ impl<B: Backend> Encoder<B> {
         mode: PoolingMode,
     ) -> Tensor<B, 2> {
         match mode {
-            PoolingMode::Cls => pooling::cls(hidden),
-            PoolingMode::Mean => pooling::masked_mean(hidden, batch.attention_mask.clone()),
-            PoolingMode::Pooler => self.pooler.forward(hidden),
+            PoolingMode::Cls => to_f32(pooling::cls(hidden)),
+            // The mean is summed in f32 whatever the parameters' precision.
+            PoolingMode::Mean => pooling::masked_mean(to_f32(hidden), batch.attention_mask.clone()),
+            PoolingMode::Pooler => to_f32(self.pooler.forward(hidden)),
         }
     }
 
@@ -121,5 +133,23 @@ impl<B: Backend> Encoder<B> {
         } else {
             pooled
         }
+    }
+}
+
+/// `tensor` in f32 (unchanged when it already is).
+fn to_f32<B: Backend, const D: usize>(tensor: Tensor<B, D>) -> Tensor<B, D> {
+    match tensor.dtype() {
+        DType::F32 => tensor,
+        _ => tensor.cast(FloatDType::F32),
+    }
+}
+
+/// Casts every float parameter to a precision (see [`Encoder::cast_parameters`]).
+struct CastParameters(FloatDType);
+
+impl<B: Backend> ModuleMapper<B> for CastParameters {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<B, D>>) -> Param<Tensor<B, D>> {
+        let dtype = self.0;
+        param.map(|tensor| tensor.cast(dtype))
     }
 }

@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use crate::device::DeviceName;
 use crate::lang::Lang;
 use crate::names::{
-    BackendKind, LanguageWeighting, ModelFamily, PoolingMode, Reference, SentenceSource, Strategy,
-    TextPrefixes,
+    BackendKind, LanguageWeighting, ModelFamily, PoolingMode, Precision, Reference, SentenceSource,
+    Strategy, TextPrefixes,
 };
 
 /// A whole experiment (one run after sweep expansion).
@@ -219,6 +219,15 @@ pub struct TrainConfig {
     /// Left out of saved configurations when true (the default).
     #[serde(skip_serializing_if = "is_true")]
     pub cross_device_negatives: bool,
+    /// The precision of the forward and backward passes: `f32` (the default), `bf16`, or `f16`
+    /// (with dynamic loss scaling); parameters and optimizer state stay f32. Left out of
+    /// saved configurations when f32.
+    #[serde(skip_serializing_if = "is_f32")]
+    pub precision: Precision,
+}
+
+fn is_f32(precision: &Precision) -> bool {
+    *precision == Precision::F32
 }
 
 fn is_true(value: &bool) -> bool {
@@ -250,6 +259,7 @@ impl Default for TrainConfig {
             mini_batch: 0,
             devices: Vec::new(),
             cross_device_negatives: true,
+            precision: Precision::F32,
         }
     }
 }

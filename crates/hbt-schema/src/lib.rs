@@ -39,8 +39,8 @@ pub use logs::{DevRow, TrainLogRow, DEV_LOG_FILE, TRAIN_LOG_FILE};
 pub use manifest::{DataFile, RunManifest, StageTime, MANIFEST_FILE, MANIFEST_SCHEMA_VERSION};
 pub use metrics::{Measures, MetricsFile, METRICS_FILE, METRICS_SCHEMA_VERSION};
 pub use names::{
-    BackendKind, BatchKind, LanguageWeighting, ModelFamily, ModelKind, PoolingMode, Reference,
-    SentenceSource, Strategy, TextPrefixes, TextRole, UnknownName,
+    BackendKind, BatchKind, LanguageWeighting, ModelFamily, ModelKind, PoolingMode, Precision,
+    Reference, SentenceSource, Strategy, TextPrefixes, TextRole, UnknownName,
 };
 
 /// The file name of a run's resolved settings.

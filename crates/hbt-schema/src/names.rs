@@ -155,6 +155,21 @@ named_enum! {
 }
 
 named_enum! {
+    /// The precision of a training step's forward and backward passes; parameters, gradients
+    /// and optimizer state stay in f32 (mixed precision).
+    "precision",
+    pub enum Precision {
+        /// Everything in f32.
+        F32 = "f32",
+        /// bfloat16 passes (f32's range, 8 bits of mantissa).
+        Bf16 = "bf16",
+        /// float16 passes (10 bits of mantissa, a narrow range) with dynamic loss scaling.
+        F16 = "f16",
+    }
+    default F32
+}
+
+named_enum! {
     /// A compute backend (whether it is compiled in: `hbt_model::backend::is_compiled`).
     "backend",
     pub enum BackendKind {

@@ -243,7 +243,13 @@ fn measure<B: AutodiffBackend>(
         let value = loss.clone().into_scalar().elem::<f64>();
         let mut gradients = StepGradients::new(1);
         gradients.add(&model, loss);
-        let model = gradients.apply(model, &mut optimizer, LEARNING_RATE, Some(MAX_GRAD_NORM));
+        let model = gradients.apply(
+            model,
+            &mut optimizer,
+            LEARNING_RATE,
+            Some(MAX_GRAD_NORM),
+            None,
+        );
         Ok((model, value))
     };
     log.note(&format!("{backend}: {} warm-up steps", options.warmup));

@@ -10,7 +10,7 @@ use burn::backend::flex::FlexTensor;
 use burn::backend::Flex;
 use burn::tensor::activation::softmax;
 use burn::tensor::backend::Backend;
-use burn::tensor::{Distribution, Tensor};
+use burn::tensor::{DType, Distribution, Tensor};
 
 use super::Strategy;
 use crate::cpu::attention::{self as kernel, Shape};
@@ -33,7 +33,8 @@ pub fn attention<B: Backend>(
     let device = q.device();
     let prob = if B::ad_enabled(&device) { dropout } else { 0.0 };
     let route = flex::route::<B>(Kernel::Attention);
-    if route == Route::Reference {
+    // The fused kernel computes in f32; other precisions (mixed-precision training) compose.
+    if route == Route::Reference || q.dtype() != DType::F32 {
         return reference(q, k, v, mask, heads, prob);
     }
     let [batch, seq, hidden] = q.dims();

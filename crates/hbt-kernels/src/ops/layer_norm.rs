@@ -9,7 +9,7 @@ use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::flex::FlexTensor;
 use burn::backend::Flex;
 use burn::tensor::backend::Backend;
-use burn::tensor::{Distribution, Shape, Tensor};
+use burn::tensor::{DType, Distribution, Shape, Tensor};
 
 use super::Strategy;
 use crate::cpu::layer_norm::{self as kernel, Saved};
@@ -37,7 +37,8 @@ pub fn residual_layer_norm<B: Backend, const D: usize>(
     let device = h.device();
     let prob = if B::ad_enabled(&device) { dropout } else { 0.0 };
     let route = flex::route::<B>(Kernel::ResidualLayerNorm);
-    if route == Route::Reference {
+    // The fused kernel computes in f32; other precisions (mixed-precision training) compose.
+    if route == Route::Reference || h.dtype() != DType::F32 {
         return reference(h, x, norm, prob);
     }
     let mask = (prob > 0.0).then(|| DropoutMask {

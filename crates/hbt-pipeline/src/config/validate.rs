@@ -3,7 +3,7 @@
 //! file is read: the types of [`hbt_schema`] accept nothing else.
 
 use anyhow::{bail, Result};
-use hbt_schema::{ExperimentConfig, Reference};
+use hbt_schema::{BackendKind, ExperimentConfig, Precision, Reference};
 
 /// Checks every setting of a resolved run; the error names the key and the value at fault.
 pub fn validate(config: &ExperimentConfig) -> Result<()> {
@@ -66,6 +66,12 @@ pub fn validate(config: &ExperimentConfig) -> Result<()> {
         bail!(
             "key `train.devices`: `{device}` is not a device of the {} backend",
             config.backend
+        );
+    }
+    if train.precision != Precision::F32 && config.backend == BackendKind::NdArray {
+        bail!(
+            "key `train.precision`: `{}` needs the flex or cuda backend (burn-ndarray computes in f32 and f64 only)",
+            train.precision
         );
     }
     if train.devices.len() > train.batch_size {

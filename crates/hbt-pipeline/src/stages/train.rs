@@ -43,6 +43,7 @@ pub fn trainer_config(config: &ExperimentConfig) -> TrainerConfig {
         freeze_embeddings: t.freeze_embeddings,
         mini_batch: (t.mini_batch > 0).then_some(t.mini_batch),
         cross_device_negatives: t.cross_device_negatives,
+        precision: t.precision,
     }
 }
 

@@ -28,6 +28,8 @@ use burn::tensor::{ElementConversion, Tensor};
 use hbt_data::split::splitmix64;
 use hbt_model::{embed_bucketed, Encoder};
 
+use crate::trainer::step::StepEncoder;
+
 use crate::error::{Result, TrainError};
 use crate::loss::{info_nce, InfoNceConfig};
 use crate::parallel::{with_random_source, Peer};
@@ -85,7 +87,7 @@ pub fn cached_loss_gradients<B: AutodiffBackend>(
         cross_device_negatives: true,
     };
     shard_loss_gradients(
-        model,
+        model.into(),
         questions,
         answers,
         loss,
@@ -97,7 +99,7 @@ pub fn cached_loss_gradients<B: AutodiffBackend>(
 }
 
 /// Peer `peer`'s part of a batch's training step: the batch's loss (the same on every peer)
-/// and the gradients of `scale` times that loss with respect to `model`'s parameters from
+/// and the gradients of `scale` times that loss with respect to `model.trained`'s parameters from
 /// this peer's rows only (summing them over the peers gives the whole batch's). `questions`
 /// and `answers` are the whole batch's token ids.
 ///
@@ -106,7 +108,7 @@ pub fn cached_loss_gradients<B: AutodiffBackend>(
 /// the session.
 #[allow(clippy::too_many_arguments)]
 pub fn shard_loss_gradients<B: AutodiffBackend>(
-    model: &Encoder<B>,
+    model: StepEncoder<'_, B>,
     questions: &[Vec<u32>],
     answers: &[Vec<u32>],
     loss: &InfoNceConfig,
@@ -134,7 +136,7 @@ pub fn shard_loss_gradients<B: AutodiffBackend>(
     let embed = |side: usize, first_row: usize, ids: &[Vec<u32>]| {
         with_random_source(|| {
             B::seed(device, cached.chunk_seed(side, first_row));
-            embed_bucketed(model, ids, cached.length_buckets, device)
+            embed_bucketed(model.compute, ids, cached.length_buckets, device)
         })
         .map_err(TrainError::model)
     };
@@ -149,7 +151,7 @@ pub fn shard_loss_gradients<B: AutodiffBackend>(
             chunks.push(embeddings.clone().inner());
             if recompute {
                 drop(embeddings);
-                with_random_source(|| release_dropped_graphs(model, device));
+                with_random_source(|| release_dropped_graphs(model.compute, device));
             } else {
                 kept[side].push(embeddings);
             }
@@ -201,9 +203,10 @@ pub fn shard_loss_gradients<B: AutodiffBackend>(
                 .clone()
                 .slice(start..start + chunk_ids.len());
             let surrogate = (embeddings * Tensor::<B, 2>::from_inner(grad)).sum();
+            let backward = with_random_source(|| surrogate.backward());
             total.accumulate(
-                model,
-                GradientsParams::from_grads(with_random_source(|| surrogate.backward()), model),
+                model.trained,
+                GradientsParams::from_grads(backward, model.trained),
             );
         }
     }

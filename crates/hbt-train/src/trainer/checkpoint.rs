@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, TrainError};
 use crate::sampler::{BatchComposition, SamplerState};
+use crate::trainer::precision::LossScale;
 use hbt_data::fetch::sha256_file;
 use hbt_schema::{DevRow, TrainLogRow};
 
@@ -60,6 +61,9 @@ pub struct TrainerState {
     pub dev: Vec<DevRow>,
     /// The best checkpoint so far.
     pub best: Option<BestCheckpoint>,
+    /// The f16 loss scale (`None` in other precisions, and in checkpoints made before it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loss_scale: Option<LossScale>,
 }
 
 /// The file listing a checkpoint folder's files.

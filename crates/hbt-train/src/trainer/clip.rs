@@ -35,6 +35,15 @@ impl<B: AutodiffBackend> ModuleVisitor<B> for Scale<'_> {
     }
 }
 
+/// Multiplies the gradients of `module`'s parameters by `factor`.
+pub fn scale_gradients<B: AutodiffBackend, M: AutodiffModule<B>>(
+    module: &M,
+    grads: &mut GradientsParams,
+    factor: f64,
+) {
+    module.visit(&mut Scale { grads, factor });
+}
+
 /// The global L2 norm of the gradients of `module`'s parameters.
 pub fn global_norm<B: AutodiffBackend, M: AutodiffModule<B>>(
     module: &M,
@@ -54,11 +63,7 @@ pub fn clip_global_norm<B: AutodiffBackend, M: AutodiffModule<B>>(
 ) -> f64 {
     let norm = global_norm::<B, M>(module, grads);
     if norm.is_finite() && norm > max_norm {
-        let mut visitor = Scale {
-            grads,
-            factor: max_norm / (norm + 1e-6),
-        };
-        module.visit(&mut visitor);
+        scale_gradients::<B, M>(module, grads, max_norm / (norm + 1e-6));
     }
     norm
 }

@@ -14,6 +14,7 @@ mod checkpoint;
 mod clip;
 mod dev;
 mod log;
+pub mod precision;
 pub mod step;
 
 pub use checkpoint::{BestCheckpoint, CheckpointDir, TrainerState};
@@ -30,6 +31,7 @@ use hbt_data::split::splitmix64;
 use hbt_data::tokenize::TextTokenizer;
 use hbt_kernels::AdamW;
 use hbt_model::Encoder;
+use hbt_schema::Precision;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, TrainError};
@@ -37,6 +39,8 @@ use crate::loss::InfoNceConfig;
 use crate::parallel::{address_port, run_peers, serve_coordinator, Nodes, Peer};
 use crate::sampler::{record, BatchComposition, BatchSampler};
 use crate::schedule::LinearSchedule;
+use precision::LossScale;
+use step::StepEncoder;
 
 /// Settings of the training loop.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -72,6 +76,14 @@ pub struct TrainerConfig {
     /// batch (every device's), not only its own device's share.
     #[serde(default = "yes")]
     pub cross_device_negatives: bool,
+    /// The precision of the forward and backward passes (parameters and optimizer state stay
+    /// f32; see [`precision`]).
+    #[serde(default = "f32_precision")]
+    pub precision: Precision,
+}
+
+fn f32_precision() -> Precision {
+    Precision::F32
 }
 
 fn yes() -> bool {
@@ -324,6 +336,7 @@ fn train_peer<B: AutodiffBackend>(
         log: Vec::new(),
         dev: Vec::new(),
         best: None,
+        loss_scale: LossScale::for_precision(config.precision),
     };
     let latest = if resume { checkpoints.latest()? } else { None };
     if let Some(dir) = &latest {
@@ -392,7 +405,13 @@ fn train_peer<B: AutodiffBackend>(
             // Peers of a session seed per shard (under the process-wide random-source lock).
             B::seed(device, step_seed);
         }
-        let mut gradients = StepGradients::new(config.accumulation);
+        let mut gradients =
+            StepGradients::new(config.accumulation).with_loss_scale(state.loss_scale.as_ref());
+        let compute = precision::compute_view(&model, config.precision);
+        let encoder = StepEncoder {
+            compute: &compute,
+            trained: &model,
+        };
         let mut loss_sum = 0.0;
         for batch_index in 0..config.accumulation as u64 {
             let batch = sampler.next_batch();
@@ -400,7 +419,7 @@ fn train_peer<B: AutodiffBackend>(
             let (value, loss) = match config.mini_batch {
                 None if peer.is_solo() => {
                     let loss = step::batch_loss(
-                        &model,
+                        &compute,
                         &batch,
                         tokenizer,
                         config.length_buckets,
@@ -420,7 +439,7 @@ fn train_peer<B: AutodiffBackend>(
                         cross_device_negatives: config.cross_device_negatives,
                     };
                     let (value, grads) = cached::shard_loss_gradients(
-                        &model,
+                        encoder,
                         &questions,
                         &answers,
                         &config.loss,
@@ -452,7 +471,14 @@ fn train_peer<B: AutodiffBackend>(
         gradients
             .sum_across(&model, &peer)
             .map_err(|e| session_lost(e, step, &peer, checkpoints))?;
-        model = gradients.apply(model, &mut optimizer, learning_rate, config.max_grad_norm);
+        drop(compute);
+        model = gradients.apply(
+            model,
+            &mut optimizer,
+            learning_rate,
+            config.max_grad_norm,
+            state.loss_scale.as_mut(),
+        );
         state.step = step;
         on_event(TrainEvent::Step {
             step,

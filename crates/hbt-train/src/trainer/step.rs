@@ -13,7 +13,37 @@ use crate::error::{Result, TrainError};
 use crate::loss::{info_nce, InfoNceConfig};
 use crate::parallel::Peer;
 use crate::sampler::Batch;
-use crate::trainer::clip_global_norm;
+use crate::trainer::clip::{clip_global_norm, global_norm, scale_gradients};
+use crate::trainer::precision::LossScale;
+
+/// The encoder a step computes with and the encoder whose parameters it trains: one encoder,
+/// or (mixed precision) a low-precision copy of the trained encoder through which the
+/// gradients flow back to it ([`crate::trainer::precision`]).
+#[derive(Debug)]
+pub struct StepEncoder<'a, B: Backend> {
+    /// Embeds the batch.
+    pub compute: &'a Encoder<B>,
+    /// Holds the parameters the gradients are read for.
+    pub trained: &'a Encoder<B>,
+}
+
+impl<B: Backend> Clone for StepEncoder<'_, B> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<B: Backend> Copy for StepEncoder<'_, B> {}
+
+impl<'a, B: Backend> From<&'a Encoder<B>> for StepEncoder<'a, B> {
+    /// The encoder computing and trained.
+    fn from(model: &'a Encoder<B>) -> Self {
+        StepEncoder {
+            compute: model,
+            trained: model,
+        }
+    }
+}
 
 /// Token ids of some texts in one role (the role's prefix first).
 pub fn tokenize<'a>(
@@ -79,6 +109,8 @@ pub fn ids_loss<B: Backend>(
 pub struct StepGradients<B: AutodiffBackend> {
     accumulated: GradientsAccumulator<Encoder<B>>,
     batches: usize,
+    /// The f16 loss scale the losses are multiplied by (1 otherwise).
+    loss_scale: f64,
 }
 
 impl<B: AutodiffBackend> StepGradients<B> {
@@ -87,19 +119,33 @@ impl<B: AutodiffBackend> StepGradients<B> {
         StepGradients {
             accumulated: GradientsAccumulator::new(),
             batches: batches.max(1),
+            loss_scale: 1.0,
         }
     }
 
-    /// Back-propagates one batch's loss (scaled by 1 / batches) and adds its gradients.
+    /// The same, with each loss also multiplied by `loss_scale` before its backward pass
+    /// (f16 training; [`StepGradients::apply`] divides it out again).
+    pub fn with_loss_scale(mut self, loss_scale: Option<&LossScale>) -> Self {
+        self.loss_scale = loss_scale.map_or(1.0, |s| s.scale);
+        self
+    }
+
+    /// Back-propagates one batch's loss (scaled by [`StepGradients::loss_scale`]) and adds
+    /// its gradients to those of `model`'s parameters.
     pub fn add(&mut self, model: &Encoder<B>, loss: Tensor<B, 1>) {
         let loss = loss.div_scalar(self.batches as f64);
+        let loss = if self.loss_scale == 1.0 {
+            loss
+        } else {
+            loss.mul_scalar(self.loss_scale)
+        };
         let grads = GradientsParams::from_grads(loss.backward(), model);
         self.accumulated.accumulate(model, grads);
     }
 
-    /// The factor of each batch's loss: 1 / batches.
+    /// The factor of each batch's loss: 1 / batches, times the f16 loss scale.
     pub fn loss_scale(&self) -> f64 {
-        1.0 / self.batches as f64
+        self.loss_scale / self.batches as f64
     }
 
     /// Adds gradients computed elsewhere (already scaled by [`StepGradients::loss_scale`]),
@@ -120,15 +166,24 @@ impl<B: AutodiffBackend> StepGradients<B> {
         Ok(())
     }
 
-    /// Clips the summed gradients to `max_grad_norm` (when given) and applies the update.
+    /// Clips the summed gradients to `max_grad_norm` (when given) and applies the update. With
+    /// an f16 `loss_scale`, the gradients are first divided by it, and a step whose gradients
+    /// overflowed is skipped (the model returned as it was) and recorded in the scale.
     pub fn apply<O: Optimizer<Encoder<B>, B>>(
         mut self,
         model: Encoder<B>,
         optimizer: &mut O,
         learning_rate: f64,
         max_grad_norm: Option<f64>,
+        loss_scale: Option<&mut LossScale>,
     ) -> Encoder<B> {
         let mut grads = self.accumulated.grads();
+        if let Some(loss_scale) = loss_scale {
+            scale_gradients::<B, _>(&model, &mut grads, 1.0 / self.loss_scale);
+            if !loss_scale.update(global_norm::<B, _>(&model, &grads).is_finite()) {
+                return model;
+            }
+        }
         if let Some(max_norm) = max_grad_norm {
             clip_global_norm::<B, _>(&model, &mut grads, max_norm);
         }

@@ -108,6 +108,7 @@ pub fn trainer_config(steps: u64) -> TrainerConfig {
         freeze_embeddings: false,
         mini_batch: None,
         cross_device_negatives: true,
+        precision: hbt_schema::Precision::F32,
     }
 }
 
