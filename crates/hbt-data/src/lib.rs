@@ -12,6 +12,7 @@ pub mod files;
 pub mod groups;
 pub mod lareqa;
 pub mod qa_rows;
+pub mod row_store;
 pub mod split;
 pub mod splitter;
 pub mod squad;

@@ -52,11 +52,22 @@ pub fn split_train_dev(
 
 /// A stable 64-bit key for a group id under a seed (FNV-1a, then SplitMix64 mixing).
 pub fn group_key(id: &str, seed: u64) -> u64 {
+    key_of_id_hash(id_hash(id), seed)
+}
+
+/// The FNV-1a hash of a group id, from which [`key_of_id_hash`] makes its key under any seed
+/// (so an index that keeps only the hashes splits as [`split_train_dev`] does).
+pub fn id_hash(id: &str) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for byte in id.as_bytes() {
         hash ^= u64::from(*byte);
         hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
+    hash
+}
+
+/// [`group_key`] of the id whose [`id_hash`] is `hash`.
+pub fn key_of_id_hash(hash: u64, seed: u64) -> u64 {
     splitmix64(hash ^ splitmix64(seed))
 }
 
