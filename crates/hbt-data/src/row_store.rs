@@ -429,16 +429,21 @@ fn read_parquet(
             .map(|name| string_column(source, &frame, name))
             .collect::<Result<_>>()?;
         drop(frame);
-        for i in 0..values[0].len() {
-            let field = |c: usize| values[c][i].as_deref().unwrap_or_default();
+        let [ids, langs, questions, answers] = &values[..] else {
+            unreachable!("four columns were read")
+        };
+        let fields = ids.iter().zip(langs).zip(questions).zip(answers);
+        for (i, (((id, lang), question), answer)) in fields.enumerate() {
+            let text = |value: &Option<String>| value.as_deref().unwrap_or_default().to_string();
+            let (id, lang, question, answer) = (text(id), text(lang), text(question), text(answer));
             builder.add(
                 source,
                 SourceRow {
                     number: start + i + 1,
-                    group_id: field(0),
-                    lang: field(1),
-                    question: field(2),
-                    answer: field(3),
+                    group_id: &id,
+                    lang: &lang,
+                    question: &question,
+                    answer: &answer,
                 },
             )?;
         }
