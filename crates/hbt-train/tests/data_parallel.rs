@@ -123,7 +123,7 @@ fn without_cross_device_negatives_each_device_scores_its_own_shard() {
     let tmp = tempfile::tempdir().unwrap();
     let two = run_on(&s, &config, tmp.path(), false, 2, &mut |_| {}).unwrap();
     // The first batch's loss by hand: each half of the batch against its own answers.
-    let batch = sampler(&s).next_batch();
+    let batch = sampler(&s).next_batch().unwrap();
     let device = Default::default();
     let model = Encoder::<Flex>::init(&s.model_config, 7, &device).unwrap();
     let (questions, answers) = hbt_train::trainer::step::batch_ids(&s.tokenizer, &batch).unwrap();

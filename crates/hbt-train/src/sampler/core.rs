@@ -1,5 +1,6 @@
 //! The batch sampler.
 
+use hbt_data::row_store::RowStore;
 use hbt_data::split::splitmix64;
 use hbt_data::Lang;
 use rand::{Rng, SeedableRng};
@@ -171,7 +172,11 @@ impl BatchSampler {
     }
 
     /// The next batch.
-    pub fn next_batch(&mut self) -> Batch {
+    ///
+    /// # Errors
+    /// [`TrainError::Data`] when a row store's texts cannot be read (in-memory sources never
+    /// fail).
+    pub fn next_batch(&mut self) -> Result<Batch> {
         let mut rng = self.step_rng(self.step);
         self.step += 1;
         let s = if self.sources.len() == 1 {
@@ -197,7 +202,7 @@ impl BatchSampler {
         let batch_size = self.config.batch_size;
         if source.is_pairs() {
             let units = epoch.take(batch_size, &source.masks, |_| true);
-            return translation_batch(s, source, &units);
+            return Ok(translation_batch(s, source, &units));
         }
         match kind {
             BatchKind::Mono => {
@@ -257,9 +262,10 @@ impl BatchSampler {
 impl Iterator for BatchSampler {
     type Item = Batch;
 
-    /// Never ends: epochs repeat.
+    /// Never ends (epochs repeat) unless a row store's texts cannot be read
+    /// ([`BatchSampler::next_batch`] returns that error).
     fn next(&mut self) -> Option<Batch> {
-        Some(self.next_batch())
+        self.next_batch().ok()
     }
 }
 
@@ -271,9 +277,13 @@ fn group_batch(
     kind: BatchKind,
     rng: &mut ChaCha8Rng,
     mut pick: impl FnMut(&[Lang], &mut ChaCha8Rng) -> (Lang, Lang),
-) -> Batch {
-    let Units::Groups(groups) = &source.units else {
-        unreachable!("group_batch is only called on group sources")
+) -> Result<Batch> {
+    let groups = match &source.units {
+        Units::Groups(groups) => groups,
+        Units::Stored(store, numbers) => {
+            return stored_batch(source_index, store, numbers, units, kind, rng, pick)
+        }
+        Units::Pairs(_) => unreachable!("group_batch is only called on group sources"),
     };
     let pairs = units
         .iter()
@@ -289,11 +299,47 @@ fn group_batch(
             }
         })
         .collect();
-    Batch {
+    Ok(Batch {
         kind,
         source: source_index,
         pairs,
+    })
+}
+
+/// [`group_batch`] for the groups of a row store: the languages are picked as for in-memory
+/// groups, then the texts are read from the store.
+fn stored_batch(
+    source_index: usize,
+    store: &RowStore,
+    numbers: &[u32],
+    units: &[usize],
+    kind: BatchKind,
+    rng: &mut ChaCha8Rng,
+    mut pick: impl FnMut(&[Lang], &mut ChaCha8Rng) -> (Lang, Lang),
+) -> Result<Batch> {
+    let text = |group: usize, lang: Lang| -> Result<(String, String)> {
+        store
+            .member(group, lang)
+            .map_err(TrainError::data)?
+            .ok_or_else(|| TrainError::Data(format!("row store: group {group} lacks {lang}")))
+    };
+    let mut pairs = Vec::with_capacity(units.len());
+    for &u in units {
+        let group = numbers[u] as usize;
+        let (question_lang, answer_lang) = pick(store.languages(group), rng);
+        pairs.push(Pair {
+            group_id: store.group_id(group).map_err(TrainError::data)?,
+            question_lang,
+            question: text(group, question_lang)?.0,
+            answer_lang,
+            answer: text(group, answer_lang)?.1,
+        });
     }
+    Ok(Batch {
+        kind,
+        source: source_index,
+        pairs,
+    })
 }
 
 /// A cross batch of translation pairs: source sentence as question, target as answer.

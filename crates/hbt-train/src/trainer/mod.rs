@@ -414,7 +414,7 @@ fn train_peer<B: AutodiffBackend>(
         };
         let mut loss_sum = 0.0;
         for batch_index in 0..config.accumulation as u64 {
-            let batch = sampler.next_batch();
+            let batch = sampler.next_batch()?;
             let batch_seed = splitmix64(step_seed ^ batch_index);
             let (value, loss) = match config.mini_batch {
                 None if peer.is_solo() => {
